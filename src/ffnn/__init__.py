@@ -1,0 +1,38 @@
+"""ffnn: a feedforward neural network library written from scratch on NumPy.
+
+Importing ``ffnn`` needs NumPy alone; plotting, progress bars and scikit-learn are optional.
+
+>>> import ffnn
+>>> model = ffnn.FFNN([784, 64, 64, 10], ["relu", "relu", "softmax"], "cce", seed=0)
+"""
+
+from __future__ import annotations
+
+from . import activations, initializers, losses, optimizers, regularizers
+from .layers import ActivationLayer, Dense, Layer, Parameter, RMSNorm
+from .model import FFNN
+from .network import Sequential
+from .training import History, TrainingDivergedError
+
+Activation = ActivationLayer  # the layer; activation *functions* live in ffnn.activations
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FFNN",
+    "Sequential",
+    "Layer",
+    "Dense",
+    "Activation",
+    "ActivationLayer",
+    "RMSNorm",
+    "Parameter",
+    "History",
+    "TrainingDivergedError",
+    "activations",
+    "losses",
+    "initializers",
+    "regularizers",
+    "optimizers",
+    "__version__",
+]

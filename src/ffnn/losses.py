@@ -1,0 +1,193 @@
+"""Loss functions: value and gradient with respect to the network output, plus fused heads.
+
+One mean-reduction convention, documented per loss:
+
+* ``mse``: mean over all ``n * k`` elements of ``(p - y)^2``.
+* ``binary_crossentropy``: mean over all ``n * k`` elements of ``-(y log p + (1 - y) log(1 - p))``.
+* ``categorical_crossentropy``: mean over the ``n`` rows of ``-sum_j y_j log p_j``.
+
+When the losses work on probabilities (the general path), ``p`` is clipped to
+``[eps, 1 - eps]`` with ``eps`` the machine epsilon of the dtype, so that an output of exactly
+0 or 1 gives a large finite loss instead of ``inf``/``nan``.
+
+The fused heads compute the same loss from the logits ``z`` of the output layer, where the
+arithmetic is exact and stable (log-sum-exp, softplus) and the gradient collapses to
+``dL/dz = (p - y) / n`` (softmax + categorical cross-entropy) or ``(p - y) / (n k)``
+(sigmoid + binary cross-entropy). They are an optimisation chosen explicitly with
+``fused_head()``, and the tests check that they agree with the general chain rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .activations import Activation, Sigmoid, Softmax
+from .registry import Registry
+
+__all__ = [
+    "LOSSES",
+    "Loss",
+    "MeanSquaredError",
+    "BinaryCrossentropy",
+    "CategoricalCrossentropy",
+    "FusedHead",
+    "SoftmaxCrossentropyHead",
+    "SigmoidBinaryCrossentropyHead",
+    "fused_head",
+    "get",
+]
+
+
+class Loss:
+    """Base class: ``value(p, y)`` is a float, ``gradient(p, y)`` is ``dL/dp``, shaped like ``p``.
+
+    ``needs_probabilities`` marks losses whose predictions and targets must lie in [0, 1].
+    """
+
+    name: str = "loss"
+    needs_probabilities: bool = False
+
+    def value(self, p: np.ndarray, y: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def gradient(self, p: np.ndarray, y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, p: np.ndarray, y: np.ndarray) -> float:
+        return self.value(np.asarray(p), np.asarray(y))
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+LOSSES: Registry[Loss] = Registry("loss", Loss)
+
+
+def get(spec: Any, **kwargs: Any) -> Loss:
+    """Return a loss from a name (``"cce"``, ``"mse"``...), an instance, a class or a config."""
+    return LOSSES.get(spec, **kwargs)
+
+
+def _clip_probabilities(p: np.ndarray) -> np.ndarray:
+    eps = np.finfo(p.dtype).eps if np.issubdtype(p.dtype, np.floating) else 1e-15
+    return np.clip(p, eps, 1 - eps)
+
+
+@LOSSES.register("mse", "mean_squared_error")
+class MeanSquaredError(Loss):
+    """``L = mean((p - y)^2)`` over all elements; ``dL/dp = 2 (p - y) / (n k)``."""
+
+    def value(self, p, y):
+        diff = p - y
+        return float(np.vdot(diff, diff) / diff.size)
+
+    def gradient(self, p, y):
+        return (p - y) * (2.0 / p.size)
+
+
+@LOSSES.register("binary_crossentropy", "bce", "binary_cross_entropy")
+class BinaryCrossentropy(Loss):
+    """``L = -mean(y log p + (1 - y) log(1 - p))`` over all elements."""
+
+    needs_probabilities = True
+
+    def value(self, p, y):
+        q = _clip_probabilities(p)
+        return float(-np.mean(y * np.log(q) + (1 - y) * np.log1p(-q)))
+
+    def gradient(self, p, y):
+        q = _clip_probabilities(p)
+        # dL/dp = (p - y) / (p (1 - p)) / (n k)
+        return (q - y) / (q * (1 - q)) / p.size
+
+
+@LOSSES.register("categorical_crossentropy", "cce", "categorical_cross_entropy")
+class CategoricalCrossentropy(Loss):
+    """``L = -(1/n) sum_i sum_j y_ij log p_ij``, the mean over the batch of the row sums."""
+
+    needs_probabilities = True
+
+    def value(self, p, y):
+        q = _clip_probabilities(p)
+        return float(-np.vdot(y, np.log(q)) / p.shape[0])
+
+    def gradient(self, p, y):
+        q = _clip_probabilities(p)
+        # dL/dp_ij = -y_ij / p_ij / n
+        return -y / q / p.shape[0]
+
+
+class FusedHead:
+    """The output activation and the loss computed together from the logits ``z``."""
+
+    activation_type: type[Activation]
+    loss_type: type[Loss]
+
+    def forward(self, z: np.ndarray, y: np.ndarray, out: np.ndarray) -> float:
+        """Write the output probabilities into ``out`` and return the loss."""
+        raise NotImplementedError
+
+    def backward(self, p: np.ndarray, y: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Write ``dL/dz`` into ``out``; ``p`` is what ``forward`` wrote."""
+        raise NotImplementedError
+
+
+class SoftmaxCrossentropyHead(FusedHead):
+    """Softmax + categorical cross-entropy: ``L = -(1/n) sum y (z - logsumexp(z))``.
+
+    ``dL/dz = (p * rowsum(y) - y) / n``, which is ``(p - y) / n`` for targets whose rows sum
+    to one; the general form keeps it exact for any target rows.
+    """
+
+    activation_type = Softmax
+    loss_type = CategoricalCrossentropy
+
+    def forward(self, z, y, out):
+        shifted = np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # z - max
+        self._dot = float(np.vdot(y, shifted))  # sum y (z - max)
+        np.exp(shifted, out=out)
+        sums = out.sum(axis=1, keepdims=True)
+        out /= sums  # p = softmax(z)
+        self._row_weights = y.sum(axis=1)
+        log_sums = np.log(sums[:, 0])
+        return (float(np.dot(self._row_weights, log_sums)) - self._dot) / z.shape[0]
+
+    def backward(self, p, y, out):
+        np.multiply(p, self._row_weights[:, None], out=out)
+        out -= y
+        out *= 1.0 / p.shape[0]
+        return out
+
+
+class SigmoidBinaryCrossentropyHead(FusedHead):
+    """Sigmoid + binary cross-entropy: ``L = mean(softplus(z) - y z)``; ``dL/dz = (p - y)/(n k)``."""
+
+    activation_type = Sigmoid
+    loss_type = BinaryCrossentropy
+
+    def forward(self, z, y, out):
+        # softplus(z) - y z = max(z, 0) - y z + log1p(exp(-|z|))
+        loss = np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
+        Sigmoid().forward(z, out=out)
+        return float(loss.mean())
+
+    def backward(self, p, y, out):
+        np.subtract(p, y, out=out)
+        out *= 1.0 / p.size
+        return out
+
+
+_FUSED_HEADS: tuple[type[FusedHead], ...] = (SoftmaxCrossentropyHead, SigmoidBinaryCrossentropyHead)
+
+
+def fused_head(activation: Activation, loss: Loss) -> FusedHead | None:
+    """The fused head for this output activation and loss, or ``None`` when there is none."""
+    for head in _FUSED_HEADS:
+        if type(activation) is head.activation_type and type(loss) is head.loss_type:
+            return head()
+    return None

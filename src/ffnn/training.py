@@ -1,0 +1,175 @@
+"""The training loop: shuffled mini-batches, optimiser steps, per-epoch history, progress.
+
+``train()`` is what ``FFNN.fit`` calls after it has checked and converted the data. It
+shuffles an index permutation drawn from the model's generator (never a copy of the data)
+and gathers each batch into reused buffers.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+import numpy as np
+
+from .optimizers import Optimizer
+from .progress import ProgressBar
+
+if TYPE_CHECKING:
+    from .model import FFNN
+
+__all__ = ["History", "TrainingDivergedError", "train", "accuracy_kind", "count_correct"]
+
+
+class TrainingDivergedError(FloatingPointError):
+    """The training loss became NaN or infinite; the weights were restored to the epoch start."""
+
+
+@dataclass
+class History:
+    """What ``fit`` returns: per-epoch metrics and the settings that produced them.
+
+    ``history`` maps ``"loss"``, ``"val_loss"`` (and ``"accuracy"``, ``"val_accuracy"`` where
+    they apply) to one value per epoch; ``epoch_seconds`` holds each epoch's wall time;
+    ``params`` records the training settings (optimiser included) so a run can be repeated.
+    """
+
+    history: dict[str, list[float]] = field(default_factory=dict)
+    epoch: list[int] = field(default_factory=list)
+    epoch_seconds: list[float] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def append(self, epoch: int, logs: dict[str, float], seconds: float) -> None:
+        self.epoch.append(epoch)
+        self.epoch_seconds.append(seconds)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(float(value))
+
+    def __getitem__(self, key: str) -> list[float]:
+        return self.history[key]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "history": {k: list(v) for k, v in self.history.items()},
+            "epoch": list(self.epoch),
+            "epoch_seconds": list(self.epoch_seconds),
+            "params": dict(self.params),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> History:
+        return cls(
+            history={k: [float(x) for x in v] for k, v in data.get("history", {}).items()},
+            epoch=[int(e) for e in data.get("epoch", [])],
+            epoch_seconds=[float(s) for s in data.get("epoch_seconds", [])],
+            params=dict(data.get("params", {})),
+        )
+
+
+def accuracy_kind(loss_name: str, n_outputs: int, labels_given: bool) -> str | None:
+    """``"categorical"`` (arg-max), ``"binary"`` (threshold 0.5) or ``None`` (no accuracy)."""
+    if n_outputs > 1 and (labels_given or loss_name == "categorical_crossentropy"):
+        return "categorical"
+    if loss_name == "binary_crossentropy":
+        return "binary"
+    return None
+
+
+def count_correct(output: np.ndarray, Y: np.ndarray, labels: np.ndarray | None, kind: str) -> float:
+    """Number of correct predictions in a batch (for ``"binary"``, correct elements / units)."""
+    if kind == "categorical":
+        truth = labels if labels is not None else Y.argmax(axis=1)
+        return float(np.count_nonzero(output.argmax(axis=1) == truth))
+    return float(np.count_nonzero((output > 0.5) == (Y > 0.5))) / Y.shape[1]
+
+
+@dataclass
+class _Data:
+    X: np.ndarray
+    Y: np.ndarray
+    labels: np.ndarray | None
+
+
+def train(
+    model: FFNN,
+    data: _Data,
+    *,
+    epochs: int,
+    batch_size: int,
+    optimizer: Optimizer,
+    validation: _Data | None,
+    verbose: int,
+    shuffle: bool,
+    callbacks: Sequence[Callable[[int, dict[str, float]], Any]] = (),
+    history: History | None = None,
+) -> History:
+    """Run ``epochs`` passes of mini-batch training over ``data``; see ``FFNN.fit``."""
+    history = history or History()
+    net = model.network
+    optimizer.bind(net.flat_params, net.flat_grads)
+    kind = model._accuracy_kind(data.labels is not None)
+    batches = _Batches(data, batch_size)
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        snapshot = net.flat_params.copy()
+        order = model.rng.permutation(len(data.X)) if shuffle else None
+        bar = ProgressBar(batches.count, f"Epoch {epoch + 1}/{epochs}", enabled=verbose >= 1)
+        loss_sum = correct = 0.0
+        for b, (xb, yb, lb) in enumerate(batches.iterate(order)):
+            loss, output = model._loss_and_gradients(xb, yb)
+            if not math.isfinite(loss):
+                net.flat_params[...] = snapshot
+                bar.close()
+                raise TrainingDivergedError(
+                    f"the training loss became {loss} at epoch {epoch + 1}, batch {b + 1}; the "
+                    f"learning rate {optimizer.learning_rate:g} is probably too large, try a "
+                    f"smaller one (e.g. {optimizer.learning_rate / 10:g}). The weights were "
+                    "restored to the start of that epoch."
+                )
+            optimizer.step()
+            loss_sum += loss * len(xb)
+            if kind is not None:
+                correct += count_correct(output, yb, lb, kind)
+            bar.update()
+            if verbose and b % 50 == 0:
+                bar.set_postfix(f"loss={loss_sum / ((b + 1) * batch_size):.4f}")
+        logs = {"loss": loss_sum / len(data.X)}
+        if kind is not None:
+            logs["accuracy"] = correct / len(data.X)
+        if validation is not None:
+            val = model._evaluate_prepared(validation.X, validation.Y, validation.labels)
+            logs.update({f"val_{k}": v for k, v in val.items()})
+        seconds = time.perf_counter() - start
+        bar.close(final=", ".join(f"{k}={v:.4f}" for k, v in logs.items()) + f", {seconds:.2f}s")
+        history.append(len(history.epoch), logs, seconds)
+        if any(cb(epoch, dict(logs)) is False for cb in callbacks):
+            break
+    return history
+
+
+class _Batches:
+    """Yields ``(x, Y, labels)`` batches, gathered by index into reused buffers."""
+
+    def __init__(self, data: _Data, batch_size: int) -> None:
+        self.data, self.batch_size = data, batch_size
+        self.count = -(-len(data.X) // batch_size)
+        size = min(batch_size, len(data.X))
+        self._x = np.empty((size, data.X.shape[1]), dtype=data.X.dtype)
+        self._y = np.empty((size, data.Y.shape[1]), dtype=data.Y.dtype)
+        self._l = None if data.labels is None else np.empty(size, dtype=data.labels.dtype)
+
+    def iterate(self, order: np.ndarray | None):
+        d, n, bs = self.data, len(self.data.X), self.batch_size
+        for start in range(0, n, bs):
+            stop = min(start + bs, n)
+            if order is None:  # no shuffling: slices are views, nothing to copy
+                lab = None if d.labels is None else d.labels[start:stop]
+                yield d.X[start:stop], d.Y[start:stop], lab
+                continue
+            idx, m = order[start:stop], stop - start
+            x = np.take(d.X, idx, axis=0, out=self._x[:m])
+            y = np.take(d.Y, idx, axis=0, out=self._y[:m])
+            lab = None if d.labels is None else np.take(d.labels, idx, out=self._l[:m])
+            yield x, y, lab

@@ -1,0 +1,140 @@
+"""Checks at the public boundary: shapes, dtypes, finiteness, label ranges, settings.
+
+Every check raises ``ValueError`` (a wrong value) or ``TypeError`` (a wrong kind of thing)
+with a message that says what was expected, what came, and how to fix it. Code behind the
+boundary trusts its inputs.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "check_positive_int",
+    "check_positive_float",
+    "check_layer_sizes",
+    "check_inputs",
+    "prepare_targets",
+]
+
+
+def check_positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer, got {type(value).__name__} {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+    return int(value)
+
+
+def check_positive_float(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive number, got {type(value).__name__} {value!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a positive finite number, got {value}")
+    return float(value)
+
+
+def check_layer_sizes(layer_sizes: Any) -> list[int]:
+    if isinstance(layer_sizes, (str, bytes)) or not hasattr(layer_sizes, "__len__"):
+        raise TypeError(f"layer_sizes must be a list of integers such as [784, 64, 10], got {layer_sizes!r}")
+    if len(layer_sizes) < 2:
+        raise ValueError(
+            f"layer_sizes needs at least an input and an output size, got {list(layer_sizes)}"
+        )
+    return [check_positive_int(f"layer_sizes[{i}]", s) for i, s in enumerate(layer_sizes)]
+
+
+def _numeric_array(value: Any, name: str) -> np.ndarray:
+    arr = np.asarray(value)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must hold numbers, got an array of dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")
+    return arr
+
+
+def _check_finite(arr: np.ndarray, name: str) -> None:
+    if np.issubdtype(arr.dtype, np.floating) and not np.isfinite(arr).all():
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); clean or impute them first")
+
+
+def check_inputs(X: Any, n_features: int, dtype: np.dtype, name: str = "X") -> np.ndarray:
+    """Return ``X`` as a C-contiguous 2-D array of ``dtype`` with ``n_features`` columns."""
+    arr = _numeric_array(X, name)
+    if arr.ndim == 1 and n_features == 1:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        hint = " (a single sample? use X.reshape(1, -1))" if arr.ndim == 1 else ""
+        raise ValueError(f"{name} must be 2-D, shaped (n_samples, {n_features}), got shape {arr.shape}{hint}")
+    if arr.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {arr.shape[1]} features per sample but the network's input layer has "
+            f"{n_features} (layer_sizes[0]); got shape {arr.shape}"
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} has no samples (shape {arr.shape})")
+    _check_finite(arr, name)
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def prepare_targets(
+    y: Any,
+    n_samples: int,
+    n_outputs: int,
+    dtype: np.dtype,
+    needs_probabilities: bool = False,
+    name: str = "y",
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return ``(Y, labels)``: ``Y`` shaped ``(n_samples, n_outputs)`` and, when ``y`` held
+    integer class labels for a multi-unit output, those labels (else ``None``).
+
+    Integer labels are one-hot encoded; a 1-D ``y`` for a one-unit output becomes a column (a
+    ``(n,)`` target minus an ``(n, 1)`` output would silently broadcast to ``(n, n)``).
+    """
+    arr = _numeric_array(y, name)
+    _check_finite(arr, name)
+    if arr.ndim == 0:
+        raise ValueError(f"{name} must have one entry per sample, got a scalar")
+    if arr.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} samples but {name} has {arr.shape[0]}")
+    labels = None
+    if arr.ndim == 1 and n_outputs > 1:
+        labels = _check_labels(arr, n_outputs, name)
+        Y = np.zeros((n_samples, n_outputs), dtype=dtype)
+        Y[np.arange(n_samples), labels] = 1
+    else:
+        if arr.ndim == 1:
+            arr = arr.reshape(-1, 1)
+        if arr.ndim != 2 or arr.shape[1] != n_outputs:
+            raise ValueError(
+                f"{name} must be integer class labels shaped (n,) or targets shaped "
+                f"(n, {n_outputs}) like the output layer, got shape {arr.shape}"
+            )
+        Y = np.ascontiguousarray(arr, dtype=dtype)
+    if needs_probabilities and (Y.min() < 0 or Y.max() > 1):
+        raise ValueError(
+            f"{name} must lie in [0, 1] for a cross-entropy loss, got values in "
+            f"[{Y.min():g}, {Y.max():g}]; use class labels, one-hot or probability targets"
+        )
+    return Y, labels
+
+
+def _check_labels(arr: np.ndarray, n_classes: int, name: str) -> np.ndarray:
+    if not np.issubdtype(arr.dtype, np.integer):
+        if arr.dtype == bool or not np.all(np.mod(arr, 1) == 0):
+            raise ValueError(
+                f"{name} is 1-D, so it must hold integer class labels 0..{n_classes - 1}; got "
+                f"non-integer values (dtype {arr.dtype}). Pass targets shaped (n, {n_classes}) instead"
+            )
+    labels = arr.astype(np.intp)
+    lo, hi = int(labels.min()), int(labels.max())
+    if lo < 0 or hi >= n_classes:
+        raise ValueError(
+            f"{name} holds class labels in [{lo}, {hi}] but the output layer has {n_classes} "
+            f"units, so labels must lie in [0, {n_classes - 1}]"
+        )
+    return labels

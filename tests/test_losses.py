@@ -1,0 +1,88 @@
+"""Losses: values, gradients by finite differences, fused heads against the general path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import numerical_gradient, relative_error
+from ffnn import activations as A
+from ffnn import losses as L
+
+
+def _probs(rng, n, k):
+    return A.Softmax()(rng.normal(size=(n, k)))
+
+
+def _onehot(rng, n, k):
+    return np.eye(k)[rng.integers(0, k, n)]
+
+
+@pytest.mark.parametrize("name", L.LOSSES.names())
+@pytest.mark.parametrize("n", [1, 7])
+def test_gradient_matches_finite_differences(name, n):
+    rng = np.random.default_rng(0)
+    loss = L.get(name)
+    p = 0.05 + 0.9 * rng.random((n, 4))
+    y = rng.random((n, 4)) if name != "categorical_crossentropy" else _onehot(rng, n, 4)
+    numeric = numerical_gradient(lambda: loss.value(p, y), p)
+    assert relative_error(loss.gradient(p, y), numeric) < 1e-6
+
+
+def test_reduction_conventions_by_hand():
+    p = np.array([[0.8, 0.2], [0.4, 0.6]])
+    y = np.array([[1.0, 0.0], [0.0, 1.0]])
+    # MSE: mean over 4 elements of (0.04, 0.04, 0.16, 0.16) = 0.1
+    assert L.get("mse").value(p, y) == pytest.approx(0.1)
+    # CCE: mean over 2 rows of -log(0.8), -log(0.6)
+    assert L.get("cce").value(p, y) == pytest.approx(-(np.log(0.8) + np.log(0.6)) / 2)
+    # BCE: mean over 4 elements of -log(0.8), -log(0.8), -log(0.6), -log(0.6)
+    assert L.get("bce").value(p, y) == pytest.approx(-(2 * np.log(0.8) + 2 * np.log(0.6)) / 4)
+
+
+@pytest.mark.parametrize(
+    "act,loss,targets",
+    [("softmax", "cce", "onehot"), ("softmax", "cce", "soft"), ("sigmoid", "bce", "soft")],
+)
+@pytest.mark.parametrize("n", [1, 5])
+def test_fused_head_agrees_with_general_chain_rule(act, loss, targets, n):
+    rng = np.random.default_rng(1)
+    activation, lossf = A.get(act), L.get(loss)
+    head = L.fused_head(activation, lossf)
+    assert head is not None
+    z = rng.normal(0, 2, size=(n, 3))
+    y = _onehot(rng, n, 3) if targets == "onehot" else rng.random((n, 3))
+    p_general = activation.forward(z)
+    loss_general = lossf.value(p_general, y)
+    dz_general = activation.backward(z, p_general, lossf.gradient(p_general, y))
+    p = np.empty_like(z)
+    loss_fused = head.forward(z, y, out=p)
+    dz_fused = head.backward(p, y, out=np.empty_like(z))
+    np.testing.assert_allclose(p, p_general, rtol=1e-12)
+    assert loss_fused == pytest.approx(loss_general, rel=1e-10)
+    assert relative_error(dz_fused, dz_general) < 1e-10
+    numeric = numerical_gradient(lambda: head.forward(z, y, out=np.empty_like(z)), z)
+    assert relative_error(dz_fused, numeric) < 1e-6
+
+
+def test_no_fused_head_for_other_pairs():
+    assert L.fused_head(A.Softmax(), L.MeanSquaredError()) is None
+    assert L.fused_head(A.Sigmoid(), L.CategoricalCrossentropy()) is None
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_huge_logits_give_finite_losses(dtype):
+    z = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 0.0]], dtype=dtype)
+    y = np.array([[0.0, 1.0, 0.0], [0.0, 1.0, 0.0]], dtype=dtype)
+    head = L.SoftmaxCrossentropyHead()
+    out = np.empty_like(z)
+    value = head.forward(z, y, out)
+    # row 0 puts all mass on the wrong class: loss 2000 exactly; row 1 is right: loss 0
+    assert value == pytest.approx(1000.0, rel=1e-6)
+    assert np.all(np.isfinite(head.backward(out, y, np.empty_like(z))))
+    p = A.Softmax()(z)
+    assert np.isfinite(L.get("cce").value(p, y))
+    sig = L.SigmoidBinaryCrossentropyHead()
+    assert np.isfinite(sig.forward(z, (y > 0).astype(dtype), np.empty_like(z)))
+    assert np.isfinite(L.get("bce").value(A.Sigmoid()(z), y))
+    assert np.all(np.isfinite(L.get("bce").gradient(A.Sigmoid()(z), y)))
