@@ -27,6 +27,7 @@ from .validation import check_inputs, check_layer_sizes, check_positive_int, pre
 __all__ = ["FFNN"]
 
 _DTYPES = ("float32", "float64")
+_ENGINES = ("backprop", "autograd")
 _PREDICT_CHUNK = 16384  # rows per forward pass in predict/evaluate, to bound memory
 
 
@@ -55,6 +56,9 @@ class FFNN:
         dense weights, added to the mean data loss.
     dtype:
         ``"float32"`` (default, fast) or ``"float64"``.
+    engine:
+        ``"backprop"`` (default): the hand-written backward passes; ``"autograd"``: every
+        gradient through the reverse-mode engine in ``ffnn.autograd``.
 
     Example
     -------
@@ -76,6 +80,7 @@ class FFNN:
         reg_lambda: float = 0.0,
         dtype: str = "float32",
         rmsnorm_eps: float = 1e-6,
+        engine: str = "backprop",
     ) -> None:
         self.layer_sizes = check_layer_sizes(layer_sizes)
         self.activations = self._check_activations(activations)
@@ -90,6 +95,9 @@ class FFNN:
         self.reg_lambda = float(reg_lambda)
         self._check_loss_fits_output()
         self._check_regularization(regularization)
+        if engine not in _ENGINES:
+            raise ValueError(f"engine must be one of {_ENGINES}, got {engine!r}")
+        self.engine = engine
         self.rng = np.random.default_rng(seed)
         self.network = self._build_network(bias_init)
         self.network.build(self.rng, self.dtype)
@@ -214,6 +222,10 @@ class FFNN:
     # ------------------------------------------------------------------ computation
     def _loss_and_gradients(self, x: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
         """Forward, loss and backward for one prepared batch; sets every parameter gradient."""
+        if self.engine == "autograd":
+            from .autograd.adapter import loss_and_gradients
+
+            return loss_and_gradients(self, x, Y)
         net = self.network
         if self._head is not None:  # fused: the loss is computed from the logits
             z = net.forward(x, stop=-1)
@@ -357,11 +369,25 @@ class FFNN:
             "reg_lambda": self.reg_lambda,
             "dtype": self.dtype.name,
             "rmsnorm_eps": self.rmsnorm_eps,
+            "engine": self.engine,
         }
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> FFNN:
         return cls(**config)
+
+    def save(self, path: Any) -> None:
+        """Save architecture, parameters, history and optimiser state to one file (no pickle)."""
+        from .io import save_model
+
+        save_model(self, path)
+
+    @classmethod
+    def load(cls, path: Any) -> FFNN:
+        """Load a model written by ``save``; see ``ffnn.io.load_model``."""
+        from .io import load_model
+
+        return load_model(path)
 
     def __repr__(self) -> str:
         acts = ", ".join(a.name for a in self.activations)
