@@ -8,7 +8,8 @@ with a couple of vector operations on the flat buffers.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 

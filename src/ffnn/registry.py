@@ -7,7 +7,8 @@ every public argument such as ``activations=["relu", Sigmoid()]`` goes through o
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 

@@ -7,7 +7,8 @@ gradients it is handed. It never reaches into a model.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
