@@ -9,6 +9,8 @@ Importing ``ffnn`` needs NumPy alone; plotting, progress bars and scikit-learn a
 from __future__ import annotations
 
 from . import activations, initializers, losses, optimizers, regularizers
+from .io import ModelFileError, save_model
+from .io import load_model as load
 from .layers import ActivationLayer, Dense, Layer, Parameter, RMSNorm
 from .model import FFNN
 from .network import Sequential
@@ -29,6 +31,9 @@ __all__ = [
     "Parameter",
     "History",
     "TrainingDivergedError",
+    "ModelFileError",
+    "load",
+    "save_model",
     "activations",
     "losses",
     "initializers",

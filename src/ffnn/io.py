@@ -1,0 +1,300 @@
+"""Saving and loading models: one ``.npz`` file of plain data, never pickle.
+
+A model file is a zip archive in NumPy's ``.npz`` layout holding
+
+* ``__ffnn__``: a uint8 array of UTF-8 JSON: the format name and version, the architecture
+  (``FFNN.get_config()``), the training history, the optimiser's config and the random
+  generator's state;
+* ``params/<name>``: every parameter array under its ``get_params()`` name
+  (``params/layers.0.weight``, ``params/layers.0.norm.scale``...);
+* ``optimizer/<key>``: the optimiser's state arrays, where the model has been trained.
+
+Reading checks each member's ``.npy`` header first, then reads it with
+``allow_pickle=False``, so an object array (the only way an ``.npy`` member can carry code) is
+refused unread, and every member must match the model rebuilt from the config: names, dtypes
+and shapes exactly. Any problem with a
+file's content raises :class:`ModelFileError`. Saving is atomic: the archive is written to a
+temporary file beside the target, flushed to disk and renamed over it.
+
+>>> import ffnn, tempfile, os
+>>> model = ffnn.FFNN([4, 8, 3], ["relu", "softmax"], "cce", seed=0)
+>>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
+>>> model.save(path)
+>>> ffnn.load(path).get_config() == model.get_config()
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import optimizers as _optimizers
+from .training import History
+
+if TYPE_CHECKING:
+    from .model import FFNN
+
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelFileError", "save_model", "load_model"]
+
+FORMAT_NAME = "ffnn.model"
+FORMAT_VERSION = 1
+_META = "__ffnn__"
+_PARAMS = "params/"
+_OPTIM = "optimizer/"
+_MAX_META_BYTES = 64 * 1024 * 1024  # a config + history is kilobytes; refuse absurd sizes early
+
+
+class ModelFileError(ValueError):
+    """A model file is missing, truncated, corrupted, of another kind, or from a newer ffnn.
+
+    The message names the file and the problem. Loading never executes code from the file.
+    """
+
+
+# ---------------------------------------------------------------------------------- saving
+def save_model(model: FFNN, path: str | os.PathLike) -> None:
+    """Write ``model`` to ``path`` (one ``.npz`` file, no pickle), atomically.
+
+    The file holds the architecture, every parameter, the training history and the optimiser
+    state, so ``load_model(path)`` gives identical predictions and can continue training.
+    An interrupted save leaves any previous file at ``path`` untouched.
+    """
+    path = Path(path)
+    meta, arrays = _to_members(model)
+    members = {_META: np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8), **arrays}
+    _atomic_write(path, lambda f: np.savez(f, **members))
+
+
+def _to_members(model: FFNN) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    from . import __version__
+
+    arrays = {_PARAMS + name: value for name, value in model.get_params().items()}
+    optimizer = getattr(model, "optimizer", None)
+    opt_meta = None
+    if optimizer is not None:
+        state = {key: np.asarray(value) for key, value in optimizer.state_dict().items()}
+        arrays.update({_OPTIM + key: value for key, value in state.items()})
+        opt_meta = {"config": optimizer.get_config(), "state": sorted(state)}
+    meta = {
+        "format": FORMAT_NAME,
+        "format_version": FORMAT_VERSION,
+        "ffnn_version": __version__,
+        "config": model.get_config(),
+        "params": list(model.get_params()),
+        "history": None if model.history is None else model.history.to_dict(),
+        "optimizer": opt_meta,
+        "rng_state": model.rng.bit_generator.state,
+    }
+    return meta, arrays
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    """Call ``write(file)`` on a temporary file in ``path``'s directory, then rename it over ``path``."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise FileNotFoundError(f"cannot save to {path}: directory {directory} does not exist")
+    mode = _file_mode(path)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    _fsync_directory(directory)
+
+
+def _file_mode(path: Path) -> int:
+    """Keep an existing file's permissions; a new file gets the usual 0o666 minus the umask."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable where the platform allows it (POSIX)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------------------------- loading
+def load_model(path: str | os.PathLike) -> FFNN:
+    """Read a model written by ``save_model`` / ``FFNN.save``.
+
+    Raises :class:`ModelFileError` if the file is missing, not an ffnn model file, truncated
+    or corrupted, written by a newer ffnn, or inconsistent with its own architecture.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    if not zipfile.is_zipfile(path):
+        raise ModelFileError(f"{path}: not an ffnn model file (not a zip/.npz archive, or truncated)")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return _from_archive(_Archive(zf, path), path)
+    except ModelFileError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as err:
+        raise ModelFileError(f"{path}: corrupted or unreadable model file ({type(err).__name__}: {err})") from None
+
+
+class _Archive:
+    """The ``.npy`` members of a zip, read with ``allow_pickle=False`` after checking each header."""
+
+    def __init__(self, zf: zipfile.ZipFile, path: Path) -> None:
+        self.zf, self.path = zf, path
+        names = [n for n in zf.namelist() if not n.endswith("/")]
+        bad = [n for n in names if not n.endswith(".npy")]
+        if bad:
+            raise ModelFileError(f"{path}: unexpected member(s) {bad[:10]} (an ffnn file holds only .npy arrays)")
+        self.names = {n[: -len(".npy")] for n in names}
+
+    def header(self, key: str) -> tuple[tuple[int, ...], np.dtype]:
+        with self.zf.open(key + ".npy") as f:
+            version = np.lib.format.read_magic(f)
+            if version not in ((1, 0), (2, 0)):
+                raise ModelFileError(f"{self.path}: member {key!r} has unsupported .npy version {version}")
+            reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, dtype = reader(f)
+        if dtype.hasobject:
+            raise ModelFileError(
+                f"{self.path}: member {key!r} holds Python objects (would need pickle, which can run code); refused"
+            )
+        return tuple(shape), dtype
+
+    def read(self, key: str, dtype: np.dtype | None = None, shape: tuple[int, ...] | None = None,
+             max_size: int | None = None) -> np.ndarray:
+        """The array ``key``; its header must give ``dtype`` and ``shape`` (or at most ``max_size`` elements)."""
+        got_shape, got_dtype = self.header(key)
+        if (dtype is not None and got_dtype != dtype) or (shape is not None and got_shape != tuple(shape)):
+            raise ModelFileError(
+                f"{self.path}: member {key!r} is {got_dtype} {got_shape}, the architecture needs "
+                f"{dtype} {tuple(shape) if shape is not None else ''}".rstrip()
+            )
+        if max_size is not None and int(np.prod(got_shape, dtype=np.int64)) > max_size:
+            raise ModelFileError(f"{self.path}: member {key!r} is implausibly large ({got_shape})")
+        with self.zf.open(key + ".npy") as f:
+            return np.lib.format.read_array(f, allow_pickle=False)
+
+
+def _from_archive(archive: _Archive, path: Path) -> FFNN:
+    meta = _read_meta(archive, path)
+    model = _rebuild(meta, path)
+    _check_members(meta, archive.names, model, path)
+    expected = model.get_params()
+    params = {name: archive.read(_PARAMS + name, value.dtype, value.shape) for name, value in expected.items()}
+    try:
+        model.set_params(params)
+    except (KeyError, ValueError) as err:
+        raise ModelFileError(f"{path}: bad parameters ({err})") from None
+    if meta.get("history") is not None:
+        model.history = _guard(path, "history", lambda: History.from_dict(meta["history"]))
+    if meta.get("optimizer") is not None:
+        model.optimizer = _load_optimizer(archive, meta["optimizer"], model, path)
+    if meta.get("rng_state") is not None:
+        _guard(path, "rng_state", lambda: setattr(model.rng.bit_generator, "state", meta["rng_state"]))
+    return model
+
+
+def _read_meta(archive: _Archive, path: Path) -> dict[str, Any]:
+    if _META not in archive.names:
+        raise ModelFileError(
+            f"{path}: not an ffnn model file (no {_META!r} member; members: {sorted(archive.names)[:10]})"
+        )
+    shape, dtype = archive.header(_META)
+    if dtype != np.uint8 or len(shape) != 1 or shape[0] > _MAX_META_BYTES:
+        raise ModelFileError(f"{path}: metadata must be a 1-D uint8 array, got {dtype} {shape}")
+    raw = archive.read(_META)
+    try:
+        meta = json.loads(raw.tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ModelFileError(f"{path}: metadata is not valid JSON ({err})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        got = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
+        raise ModelFileError(f"{path}: not an ffnn model file (format {got!r}, expected {FORMAT_NAME!r})")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ModelFileError(f"{path}: bad format version {version!r}")
+    if version > FORMAT_VERSION:
+        raise ModelFileError(
+            f"{path}: written by a newer ffnn ({meta.get('ffnn_version', '?')}, format version {version}); "
+            f"this ffnn reads format versions up to {FORMAT_VERSION}. Upgrade ffnn to load it."
+        )
+    for key, kind in (("config", dict), ("params", list)):
+        if not isinstance(meta.get(key), kind):
+            raise ModelFileError(f"{path}: metadata field {key!r} is missing or not a {kind.__name__}")
+    return meta
+
+
+def _rebuild(meta: dict[str, Any], path: Path) -> FFNN:
+    from .model import FFNN
+
+    return _guard(path, "config", lambda: FFNN.from_config(meta["config"]))
+
+
+def _guard(path: Path, what: str, fn: Any) -> Any:
+    """Run ``fn``; an error from bad file content becomes a ``ModelFileError`` naming ``what``."""
+    try:
+        return fn()
+    except (KeyError, ValueError, TypeError, AttributeError, OverflowError) as err:
+        raise ModelFileError(f"{path}: bad {what} in model file ({type(err).__name__}: {err})") from None
+
+
+def _check_members(meta: dict[str, Any], names: set[str], model: FFNN, path: Path) -> None:
+    """The archive must hold exactly the metadata, the model's parameters and the optimiser state."""
+    own = list(model.get_params())
+    if sorted(map(str, meta["params"])) != sorted(own):
+        raise ModelFileError(f"{path}: parameter list {meta['params']} does not match the architecture's {own}")
+    opt = meta.get("optimizer")
+    state = opt.get("state") if isinstance(opt, dict) else []
+    if opt is not None and (not isinstance(state, list) or not all(isinstance(k, str) for k in state)):
+        raise ModelFileError(f"{path}: metadata field 'optimizer' is malformed")
+    wanted = {_META} | {_PARAMS + n for n in own} | {_OPTIM + k for k in state}
+    missing, unknown = sorted(wanted - names), sorted(names - wanted)
+    if missing:
+        raise ModelFileError(f"{path}: missing member(s) {missing} (truncated or incomplete file)")
+    if unknown:
+        raise ModelFileError(f"{path}: unexpected member(s) {unknown}")
+
+
+def _load_optimizer(archive: _Archive, opt_meta: Any, model: FFNN, path: Path) -> _optimizers.Optimizer:
+    """Rebuild the optimiser from its config, bind it to the model, restore its state arrays."""
+    if not isinstance(opt_meta, dict) or not isinstance(opt_meta.get("config"), dict):
+        raise ModelFileError(f"{path}: metadata field 'optimizer' is malformed")
+    optimizer = _guard(path, "optimizer config", lambda: _optimizers.get(opt_meta["config"]))
+    net = model.network
+    optimizer.bind(net.flat_params, net.flat_grads)
+    fresh = {k: np.asarray(v) for k, v in optimizer.state_dict().items()}
+    limit = 8 * net.flat_params.size + 1024  # state beyond a few copies of the parameters is not state
+    state = {}
+    for key in opt_meta["state"]:
+        ref = fresh.get(key)
+        if ref is not None:
+            state[key] = archive.read(_OPTIM + key, ref.dtype, ref.shape)
+        else:
+            state[key] = archive.read(_OPTIM + key, max_size=limit)
+    _guard(path, "optimizer state", lambda: optimizer.load_state_dict(state))
+    return optimizer
