@@ -2,17 +2,20 @@
 
 An IDX file is a 4-byte magic number (two zero bytes, a type code, the number of
 dimensions), one big-endian uint32 per dimension, then the data in C order.
+``load_idx(directory)`` reads any directory holding the usual four files.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import re
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DatasetError", "read_idx_bytes", "parse_idx", "read_idx"]
+__all__ = ["DatasetError", "read_idx_bytes", "parse_idx", "read_idx", "find_idx_files", "load_idx",
+           "idx_images", "IDX_ROLES"]
 
 _TYPES = {
     0x08: np.dtype(np.uint8),
@@ -71,3 +74,82 @@ def read_idx(path: str | Path, sha256: str | None = None) -> np.ndarray:
         if digest != sha256:
             raise DatasetError(f"{path}: SHA-256 of the decompressed data is {digest}, expected {sha256}")
     return parse_idx(data, str(path))
+
+
+# The four files of an IDX dataset, found by name: "train-images-idx3-ubyte[.gz]" (MNIST's
+# spelling), "train-images.idx3-ubyte" (a common re-packaging), "t10k-" or "test-" for the test set.
+IDX_ROLES = ("train-images", "train-labels", "test-images", "test-labels")
+_ROLE_PATTERN = re.compile(
+    r"^(?P<split>train|t10k|test)[-_](?P<kind>images|labels)[-.]idx(?P<ndim>\d)-ubyte(?P<gz>\.gz)?$"
+)
+
+
+def find_idx_files(directory: str | Path) -> dict[str, Path]:
+    """The four IDX files in ``directory`` by role (``"train-images"``...); gzipped ones preferred."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DatasetError(f"{directory}: not a directory (expected one holding the four IDX files)")
+    found: dict[str, Path] = {}
+    for path in sorted(directory.iterdir()):
+        m = _ROLE_PATTERN.match(path.name)
+        if not m or not path.is_file():
+            continue
+        role = f"{'train' if m['split'] == 'train' else 'test'}-{m['kind']}"
+        if role not in found or (m["gz"] and not found[role].name.endswith(".gz")):
+            found[role] = path
+    missing = [r for r in IDX_ROLES if r not in found]
+    if missing:
+        names = ", ".join(f"{r.replace('test', 't10k')}-idx{3 if 'images' in r else 1}-ubyte[.gz]" for r in missing)
+        raise DatasetError(f"{directory}: missing IDX file(s) for {', '.join(missing)} (expected names like {names})")
+    return found
+
+
+def idx_images(a: np.ndarray, source: str = "<images>") -> np.ndarray:
+    """Images ``(n, h, w...)`` as float32 rows in [0, 1]: uint8 pixels are divided by 255."""
+    if a.ndim < 2:
+        raise DatasetError(f"{source}: images need at least 2 dimensions (n, ...), got shape {a.shape}")
+    rows = a.reshape(len(a), -1)
+    if a.dtype == np.uint8:
+        return rows.astype(np.float32) / np.float32(255.0)
+    if a.dtype.kind == "f" and (rows.size == 0 or (np.isfinite(rows).all() and rows.min() >= 0 and rows.max() <= 1)):
+        return rows.astype(np.float32)
+    raise DatasetError(f"{source}: expected uint8 pixels (or floats in [0, 1]), got {a.dtype}")
+
+
+def _labels(a: np.ndarray, source: str) -> np.ndarray:
+    if a.ndim != 1 or a.dtype.kind not in "iu":
+        raise DatasetError(f"{source}: labels must be a 1-D integer array, got {a.dtype} {a.shape}")
+    return a.astype(np.int64)
+
+
+def load_idx(
+    directory: str | Path, checksums: dict[str, str] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(X_train, y_train, X_test, y_test)`` from a directory of four IDX files.
+
+    Images become float32 rows in [0, 1] (one row per image, flattened), labels int64.
+    ``checksums``, if given, maps each file's name without ``.gz`` (``"train-images-idx3-ubyte"``)
+    to the SHA-256 of its decompressed bytes, and every file is verified against it.
+
+    >>> X_train, y_train, X_test, y_test = load_idx("/usr/share/datasets/fashion-mnist")  # doctest: +SKIP
+    """
+    files = find_idx_files(directory)
+    arrays = {}
+    for role, path in files.items():
+        stem = path.name[:-3] if path.name.endswith(".gz") else path.name
+        if checksums is not None and stem not in checksums:
+            raise DatasetError(f"{path}: no known checksum for {stem!r} (known: {sorted(checksums)})")
+        arrays[role] = read_idx(path, None if checksums is None else checksums[stem])
+    out = []
+    for split in ("train", "test"):
+        images = idx_images(arrays[f"{split}-images"], str(files[f"{split}-images"]))
+        labels = _labels(arrays[f"{split}-labels"], str(files[f"{split}-labels"]))
+        if len(images) != len(labels):
+            raise DatasetError(
+                f"{directory}: {split} set has {len(images)} images but {len(labels)} labels "
+                f"({files[f'{split}-images'].name}, {files[f'{split}-labels'].name})"
+            )
+        out += [images, labels]
+    if out[0].shape[1] != out[2].shape[1]:
+        raise DatasetError(f"{directory}: train images have {out[0].shape[1]} pixels, test images {out[2].shape[1]}")
+    return out[0], out[1], out[2], out[3]

@@ -1,4 +1,8 @@
-"""MNIST from the copy in the repository (``data/mnist``), checked against known checksums."""
+"""MNIST from the copy in the repository (``data/mnist``), checked against known checksums.
+
+``load_mnist()`` gives the classic 60,000 / 10,000 split; ``load_mnist_80_20()`` the origin
+report's split: all 70,000 images, 80 % for training and 20 % for testing, seeded and stratified.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .idx import DatasetError, read_idx
+from .idx import DatasetError, load_idx
+from .split import split_train_test
 
-__all__ = ["MNIST_SHA256", "find_mnist", "load_mnist"]
+__all__ = ["MNIST_SHA256", "find_mnist", "load_mnist", "load_mnist_all", "load_mnist_80_20"]
 
 # SHA-256 of the *decompressed* IDX bytes, so any gzip of the same data is accepted.
 MNIST_SHA256 = {
@@ -57,15 +62,22 @@ def load_mnist(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(X_train, y_train, X_test, y_test)``: float32 pixels in [0, 1], one row of 784 per
     image, and int64 labels 0-9. Checksums are verified unless ``verify=False``."""
-    directory = find_mnist(path)
-    arrays = {}
-    for stem, digest in MNIST_SHA256.items():
-        arrays[stem] = read_idx(_file_in(directory, stem), digest if verify else None)
-    def images(a: np.ndarray) -> np.ndarray:
-        return (a.reshape(len(a), -1).astype(np.float32) / np.float32(255.0))
-    return (
-        images(arrays["train-images-idx3-ubyte"]),
-        arrays["train-labels-idx1-ubyte"].astype(np.int64),
-        images(arrays["t10k-images-idx3-ubyte"]),
-        arrays["t10k-labels-idx1-ubyte"].astype(np.int64),
-    )
+    return load_idx(find_mnist(path), MNIST_SHA256 if verify else None)
+
+
+def load_mnist_all(path: str | Path | None = None, verify: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """All 70,000 MNIST images and labels, ``(X, y)``: the training set, then the test set."""
+    X_train, y_train, X_test, y_test = load_mnist(path, verify)
+    return np.concatenate([X_train, X_test]), np.concatenate([y_train, y_test])
+
+
+def load_mnist_80_20(
+    seed: int | None = 42, stratify: bool = True, path: str | Path | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The origin report's split: all 70,000 images, 56,000 to train and 14,000 to test.
+
+    The report used ``fetch_openml("mnist_784")`` (the same 70,000 images) and an 80/20
+    ``train_test_split``; here the split is seeded by ``seed`` and stratified by digit.
+    """
+    X, y = load_mnist_all(path)
+    return split_train_test(X, y, test_size=0.2, seed=seed, stratify=stratify)
