@@ -8,7 +8,8 @@ Importing ``ffnn`` needs NumPy alone; plotting, progress bars and scikit-learn a
 
 from __future__ import annotations
 
-from . import activations, initializers, losses, optimizers, regularizers
+from . import activations, callbacks, initializers, losses, optimizers, regularizers, schedules
+from .callbacks import Callback, EarlyStopping
 from .io import ModelFileError, save_model
 from .io import load_model as load
 from .layers import ActivationLayer, Dense, Layer, Parameter, RMSNorm
@@ -39,5 +40,9 @@ __all__ = [
     "initializers",
     "regularizers",
     "optimizers",
+    "schedules",
+    "callbacks",
+    "Callback",
+    "EarlyStopping",
     "__version__",
 ]

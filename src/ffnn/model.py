@@ -16,10 +16,13 @@ from typing import Any
 import numpy as np
 
 from . import activations as _activations
+from . import callbacks as _callbacks
 from . import initializers as _initializers
 from . import losses as _losses
 from . import optimizers as _optimizers
 from . import regularizers as _regularizers
+from . import schedules as _schedules
+from .callbacks import Callback
 from .layers import ActivationLayer, Dense, Layer, RMSNorm, _BufferCache
 from .network import Sequential
 from .training import History, _Data, accuracy_kind, count_correct, train
@@ -314,29 +317,58 @@ class FFNN:
         verbose: int = 1,
         shuffle: bool = True,
         optimizer: Any = "sgd",
-        callbacks: Sequence[Callable[[int, dict[str, float]], Any]] | None = None,
+        callbacks: Sequence[Callable[[int, dict[str, float]], Any] | Callback] | None = None,
+        lr_schedule: Any = None,
+        early_stopping: Any = None,
+        initial_epoch: int = 0,
     ) -> History:
         """Train with mini-batch gradient descent; return the per-epoch ``History``.
 
         ``y`` is integer class labels (one-hot encoded for you) or targets shaped like the
-        output. ``verbose=1`` shows a progress bar per epoch. Each callback is called as
-        ``cb(epoch, logs)`` after every epoch; returning ``False`` stops training.
+        output. ``verbose=1`` shows a progress bar per epoch. ``optimizer`` is ``"sgd"``
+        (plain gradient descent), ``"momentum"``, ``"adam"``, a config dict such as
+        ``{"name": "momentum", "nesterov": True}`` or an ``Optimizer`` object (which keeps its
+        state across ``fit`` calls). ``lr_schedule`` (``"step"``, ``"exponential"``,
+        ``"cosine"``, a dict or a ``Schedule``) sets the learning rate per epoch.
+        ``early_stopping`` is ``True``, a patience, a dict or an ``EarlyStopping`` (default:
+        ``val_loss``, patience 5, best weights restored). Each callback is called as
+        ``cb(epoch, logs)`` after every epoch (or through ``Callback`` hooks); returning
+        ``False`` stops training. ``initial_epoch`` numbers the epochs from there (schedules
+        and callbacks see that number). Everything turned on is recorded in ``history.params``.
         """
         epochs = check_positive_int("epochs", epochs)
         batch_size = check_positive_int("batch_size", batch_size)
+        if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, int) or initial_epoch < 0:
+            raise ValueError(f"initial_epoch must be an integer >= 0, got {initial_epoch!r}")
         data = self._prepare(X, y)
         validation = self._prepare_validation(validation_data)
         opt = self._make_optimizer(optimizer, learning_rate)
+        schedule = None if lr_schedule is None else _schedules.get(lr_schedule)
+        stopper = _callbacks.make_early_stopping(early_stopping)
+        if stopper is not None and stopper.monitor.startswith("val_") and validation is None:
+            raise ValueError(
+                f"early stopping monitors {stopper.monitor!r} but no validation_data was given; "
+                "pass validation_data=(X_val, y_val) or monitor 'loss'"
+            )
+        cbs = list(callbacks or ()) + ([stopper] if stopper is not None else [])
         history = History(params={
             "epochs": epochs, "batch_size": batch_size, "shuffle": bool(shuffle),
             "optimizer": opt.get_config(), "n_samples": len(data.X), "seed": self.seed,
+            "lr_schedule": None if schedule is None else schedule.get_config(),
+            "early_stopping": None if stopper is None else stopper.get_config(),
+            "callbacks": [getattr(cb, "__name__", type(cb).__name__) for cb in callbacks or ()],
+            "initial_epoch": initial_epoch,
         })
         self.optimizer = opt
         self.history = train(
             self, data, epochs=epochs, batch_size=batch_size, optimizer=opt,
             validation=validation, verbose=int(verbose), shuffle=bool(shuffle),
-            callbacks=list(callbacks or ()), history=history,
+            callbacks=cbs, history=history, lr_schedule=schedule, initial_epoch=initial_epoch,
         )
+        if stopper is not None:
+            history.params["early_stopping"].update(
+                best_epoch=stopper.best_epoch, best=stopper.best, stopped_epoch=stopper.stopped_epoch
+            )
         return self.history
 
     def _prepare_validation(self, validation_data: Any) -> _Data | None:

@@ -2,11 +2,30 @@
 
 An optimiser is bound to the network's two flat buffers (every parameter and every gradient
 as one vector each, see ``Sequential``), so one step is a few vector operations however many
-layers there are. Its state (velocities, moments) lives here, never in a layer.
+layers there are. Its state (velocities, moments) lives here, never in a layer: one
+preallocated vector per state, the same length as the parameters, so "per parameter" state is
+simply the matching slice.
+
+Update conventions (``g`` the gradient, ``lr`` the learning rate, ``t`` the step count):
+
+* ``SGD``: ``w -= lr * g``.
+* ``Momentum``, ``convention="pytorch"`` (as ``torch.optim.SGD(momentum=mu, nesterov=...)``,
+  dampening 0): ``b = mu * b + g``; ``w -= lr * b``, or with Nesterov ``w -= lr * (g + mu * b)``.
+  ``convention="sklearn"`` (as scikit-learn's ``SGDOptimizer``): ``v = mu * v - lr * g``;
+  ``w += v``, or with Nesterov ``w += mu * v - lr * g``. With a constant learning rate the two
+  are the same update (``v = -lr * b`` by induction); they differ only once ``lr`` changes,
+  because scikit-learn's velocity keeps the old rates inside it.
+* ``Adam``, ``convention="pytorch"`` (``torch.optim.Adam``): ``m = b1 m + (1 - b1) g``,
+  ``v = b2 v + (1 - b2) g^2``, ``w -= lr / (1 - b1^t) * m / (sqrt(v / (1 - b2^t)) + eps)``.
+  ``convention="sklearn"`` (scikit-learn's ``AdamOptimizer``, Kingma & Ba's "eps-hat" form):
+  ``w -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)``. They differ only in where
+  ``eps`` sits (scikit-learn's is ``sqrt(1 - b2^t)`` times smaller in effect).
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import numpy as np
@@ -14,34 +33,75 @@ import numpy as np
 from .registry import Registry
 from .validation import check_positive_float
 
-__all__ = ["OPTIMIZERS", "Optimizer", "SGD", "get"]
+__all__ = ["OPTIMIZERS", "Optimizer", "SGD", "Momentum", "Adam", "get"]
+
+_CONVENTIONS = ("pytorch", "sklearn")
 
 
 class Optimizer:
-    """Base class. Call ``bind(params, grads)`` once, then ``step()`` after each backward."""
+    """Base class. Call ``bind(params, grads)`` once, then ``step()`` after each backward.
+
+    Subclasses name their state vectors in ``state_names``; ``bind`` allocates them (zeros) or
+    keeps the ones already there, so the same object continues across several ``fit`` calls
+    and after ``load_state_dict``. Binding to a *different* parameter buffer starts afresh.
+    """
 
     name: str = "optimizer"
+    state_names: tuple[str, ...] = ()
 
     def __init__(self, learning_rate: float = 0.01) -> None:
         self.learning_rate = check_positive_float("learning_rate", learning_rate)
         self.params: np.ndarray | None = None
         self.grads: np.ndarray | None = None
         self.iterations = 0
+        self._state: dict[str, np.ndarray] = {}
 
     def bind(self, params: np.ndarray, grads: np.ndarray) -> None:
         """Attach to the flat parameter and gradient buffers and allocate state for them."""
+        if self.params is not None and self.params is not params:  # another network: start afresh
+            self._state, self.iterations = {}, 0
         self.params, self.grads = params, grads
         self._scratch = np.empty_like(params)
+        for key in self.state_names:
+            old = self._state.get(key)
+            if old is None:
+                self._state[key] = np.zeros_like(params)
+            elif old.shape != params.shape:
+                raise ValueError(
+                    f"{type(self).__name__} state {key!r} has shape {old.shape} but the network has "
+                    f"{params.size} parameters; use a new optimiser for a different network"
+                )
+            else:
+                self._state[key] = np.ascontiguousarray(old, dtype=params.dtype)
 
     def step(self) -> None:
         """Update ``params`` in place from ``grads``."""
         raise NotImplementedError
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Arrays of the optimiser's state, to be saved with the model."""
-        return {"iterations": np.asarray(self.iterations)}
+        """Arrays of the optimiser's state (copies), to be saved with the model."""
+        state = {"iterations": np.asarray(self.iterations)}
+        state.update({k: v.copy() for k, v in self._state.items()})
+        return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore what ``state_dict`` returned; into the bound buffers when bound."""
+        unknown = sorted(set(state) - {"iterations", *self.state_names})
+        if unknown:
+            raise ValueError(
+                f"unknown {type(self).__name__} state key(s) {unknown}; expected "
+                f"{['iterations', *self.state_names]}"
+            )
+        for key in self.state_names:
+            if key not in state:
+                continue
+            arr = np.asarray(state[key])
+            if self.params is not None:
+                if arr.shape != self.params.shape:
+                    raise ValueError(f"state {key!r} must have shape {self.params.shape}, got {arr.shape}")
+                self._state[key][...] = arr
+            else:
+                self._state[key] = np.array(arr)
         self.iterations = int(state.get("iterations", 0))
 
     def get_config(self) -> dict[str, Any]:
@@ -60,6 +120,22 @@ def get(spec: Any, **kwargs: Any) -> Optimizer:
     return OPTIMIZERS.get(spec, **kwargs)
 
 
+def _check_fraction(name: str, value: Any, allow_zero: bool = True) -> float:
+    """A number in [0, 1) (or (0, 1) when ``allow_zero`` is False)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1), got {type(value).__name__} {value!r}")
+    lo_ok = value >= 0 if allow_zero else value > 0
+    if not (lo_ok and value < 1):
+        raise ValueError(f"{name} must lie in {'[' if allow_zero else '('}0, 1), got {value}")
+    return float(value)
+
+
+def _check_convention(convention: Any) -> str:
+    if convention not in _CONVENTIONS:
+        raise ValueError(f"convention must be one of {_CONVENTIONS}, got {convention!r}")
+    return convention
+
+
 @OPTIMIZERS.register("sgd", "gd", "gradient_descent")
 class SGD(Optimizer):
     """Plain gradient descent: ``w <- w - learning_rate * dL/dw``. Nothing else."""
@@ -68,3 +144,107 @@ class SGD(Optimizer):
         np.multiply(self.grads, self.learning_rate, out=self._scratch)
         self.params -= self._scratch
         self.iterations += 1
+
+
+@OPTIMIZERS.register("momentum", "sgd_momentum", "nesterov")
+class Momentum(Optimizer):
+    """Gradient descent with (heavy-ball or Nesterov) momentum; see the module docstring.
+
+    >>> opt = Momentum(learning_rate=0.1, momentum=0.9, nesterov=True)
+    """
+
+    state_names = ("velocity",)
+
+    def __init__(
+        self,
+        learning_rate: float = 0.01,
+        momentum: float = 0.9,
+        nesterov: bool = False,
+        convention: str = "pytorch",
+    ) -> None:
+        super().__init__(learning_rate)
+        self.momentum = _check_fraction("momentum", momentum)
+        self.nesterov = bool(nesterov)
+        self.convention = _check_convention(convention)
+
+    def step(self) -> None:
+        v, g, s, p = self._state["velocity"], self.grads, self._scratch, self.params
+        mu, lr = self.momentum, self.learning_rate
+        if self.convention == "pytorch":
+            v *= mu
+            v += g  # b = mu b + g
+            if self.nesterov:
+                np.multiply(v, mu, out=s)
+                s += g  # g + mu b
+                s *= lr
+            else:
+                np.multiply(v, lr, out=s)
+            p -= s
+        else:
+            np.multiply(g, lr, out=s)  # lr g
+            v *= mu
+            v -= s  # v = mu v - lr g
+            if self.nesterov:
+                p -= s
+                np.multiply(v, mu, out=s)
+                p += s  # w += mu v - lr g
+            else:
+                p += v
+        self.iterations += 1
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov,
+                "convention": self.convention}
+
+
+@OPTIMIZERS.register("adam")
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015) with bias correction; see the module docstring.
+
+    >>> opt = Adam(learning_rate=1e-3, beta1=0.9, beta2=0.999, eps=1e-8)
+    """
+
+    state_names = ("m", "v")
+
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        eps: float = 1e-8,
+        convention: str = "pytorch",
+    ) -> None:
+        super().__init__(learning_rate)
+        self.beta1 = _check_fraction("beta1", beta1)
+        self.beta2 = _check_fraction("beta2", beta2)
+        self.eps = check_positive_float("eps", eps)
+        self.convention = _check_convention(convention)
+
+    def step(self) -> None:
+        m, v, g, s, p = self._state["m"], self._state["v"], self.grads, self._scratch, self.params
+        b1, b2 = self.beta1, self.beta2
+        self.iterations += 1
+        t = self.iterations
+        np.multiply(g, 1 - b1, out=s)
+        m *= b1
+        m += s  # m = b1 m + (1 - b1) g
+        np.multiply(g, g, out=s)
+        s *= 1 - b2
+        v *= b2
+        v += s  # v = b2 v + (1 - b2) g^2
+        bc1, bc2 = 1 - b1**t, 1 - b2**t
+        np.sqrt(v, out=s)
+        if self.convention == "pytorch":
+            s /= math.sqrt(bc2)
+            s += self.eps  # sqrt(v / bc2) + eps
+            step_size = self.learning_rate / bc1
+        else:
+            s += self.eps  # sqrt(v) + eps_hat
+            step_size = self.learning_rate * math.sqrt(bc2) / bc1
+        np.divide(m, s, out=s)
+        s *= step_size
+        p -= s
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "beta1": self.beta1, "beta2": self.beta2, "eps": self.eps,
+                "convention": self.convention}

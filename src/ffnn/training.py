@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from .optimizers import Optimizer
 from .progress import ProgressBar
+from .schedules import Schedule
 
 if TYPE_CHECKING:
     from .model import FFNN
@@ -102,20 +103,43 @@ def train(
     validation: _Data | None,
     verbose: int,
     shuffle: bool,
-    callbacks: Sequence[Callable[[int, dict[str, float]], Any]] = (),
+    callbacks: Sequence[Any] = (),
     history: History | None = None,
+    lr_schedule: Schedule | None = None,
+    initial_epoch: int = 0,
 ) -> History:
-    """Run ``epochs`` passes of mini-batch training over ``data``; see ``FFNN.fit``."""
+    """Run ``epochs`` passes of mini-batch training over ``data``; see ``FFNN.fit``.
+
+    Epochs are numbered from ``initial_epoch``. Once per epoch (never per batch) the schedule
+    sets ``optimizer.learning_rate`` and the callbacks run; the optimiser's base rate is put
+    back when training ends.
+    """
     history = history or History()
     net = model.network
     optimizer.bind(net.flat_params, net.flat_grads)
+    base_lr = optimizer.learning_rate
+    try:
+        _run_epochs(model, data, epochs, batch_size, optimizer, validation, verbose, shuffle,
+                    _Hooks(callbacks), history, lr_schedule, initial_epoch, base_lr)
+    finally:
+        optimizer.learning_rate = base_lr
+    return history
+
+
+def _run_epochs(model, data, epochs, batch_size, optimizer, validation, verbose, shuffle,
+                hooks, history, lr_schedule, initial_epoch, base_lr) -> None:
+    net = model.network
     kind = model._accuracy_kind(data.labels is not None)
     batches = _Batches(data, batch_size)
-    for epoch in range(epochs):
+    last = initial_epoch + epochs
+    hooks.train_begin(model)
+    for epoch in range(initial_epoch, last):
+        if lr_schedule is not None:
+            optimizer.learning_rate = lr_schedule(epoch, base_lr, last)
         start = time.perf_counter()
         snapshot = net.flat_params.copy()
         order = model.rng.permutation(len(data.X)) if shuffle else None
-        bar = ProgressBar(batches.count, f"Epoch {epoch + 1}/{epochs}", enabled=verbose >= 1)
+        bar = ProgressBar(batches.count, f"Epoch {epoch + 1}/{last}", enabled=verbose >= 1)
         loss_sum = correct = 0.0
         for b, (xb, yb, lb) in enumerate(batches.iterate(order)):
             loss, output = model._loss_and_gradients(xb, yb)
@@ -141,12 +165,40 @@ def train(
         if validation is not None:
             val = model._evaluate_prepared(validation.X, validation.Y, validation.labels)
             logs.update({f"val_{k}": v for k, v in val.items()})
+        if lr_schedule is not None:
+            logs["learning_rate"] = optimizer.learning_rate
         seconds = time.perf_counter() - start
-        bar.close(final=", ".join(f"{k}={v:.4f}" for k, v in logs.items()) + f", {seconds:.2f}s")
-        history.append(len(history.epoch), logs, seconds)
-        if any(cb(epoch, dict(logs)) is False for cb in callbacks):
+        bar.close(final=", ".join(f"{k}={v:.4g}" for k, v in logs.items()) + f", {seconds:.2f}s")
+        stop = hooks.epoch_end(epoch, logs)  # callbacks may add to logs: recorded below
+        history.append(epoch, logs, seconds)
+        if stop:
             break
-    return history
+    hooks.train_end()
+
+
+class _Hooks:
+    """Runs plain callables ``cb(epoch, logs)`` and ``Callback``-like objects alike."""
+
+    def __init__(self, callbacks: Sequence[Any]) -> None:
+        self.callbacks = list(callbacks)
+
+    def train_begin(self, model: FFNN) -> None:
+        for cb in self.callbacks:
+            if hasattr(cb, "on_train_begin"):
+                cb.on_train_begin(model)
+
+    def epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
+        """Call every callback (all of them, even after one asks to stop); True to stop."""
+        stop = False
+        for cb in self.callbacks:
+            result = cb.on_epoch_end(epoch, logs) if hasattr(cb, "on_epoch_end") else cb(epoch, logs)
+            stop = stop or result is False
+        return stop
+
+    def train_end(self) -> None:
+        for cb in self.callbacks:
+            if hasattr(cb, "on_train_end"):
+                cb.on_train_end()
 
 
 class _Batches:
