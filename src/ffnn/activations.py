@@ -11,6 +11,11 @@ exponentiate a large positive number.
 
 Add one by writing a class and decorating it with ``@ACTIVATIONS.register("name")``; the
 parametrised tests then check its gradient by finite differences with no further edits.
+
+``tensor_forward(z)`` is the same function written with the operations of an autograd
+``Tensor`` (``ffnn.autograd``), which then derives the backward pass by itself; it is what
+``engine="autograd"`` runs. It uses only ``Tensor`` methods, so this module does not import
+the engine.
 """
 
 from __future__ import annotations
@@ -60,6 +65,14 @@ class Activation:
         """Return ``dL/dz`` from ``dL/da`` (``grad``); ``z`` and ``a`` come from ``forward``."""
         raise NotImplementedError
 
+    def tensor_forward(self, z: Any) -> Any:
+        """``f(z)`` for an autograd ``Tensor`` ``z``, written with ``Tensor`` operations."""
+        raise NotImplementedError(
+            f"activation {self.name!r} ({type(self).__name__}) has no tensor_forward, so "
+            "engine='autograd' cannot run it; write tensor_forward(self, z) with Tensor "
+            "operations (see ffnn.activations.ReLU), or use engine='backprop'"
+        )
+
     def __call__(self, z: np.ndarray) -> np.ndarray:
         return self.forward(np.asarray(z))
 
@@ -103,6 +116,9 @@ class Linear(Activation):
         np.copyto(out, grad)
         return out
 
+    def tensor_forward(self, z):
+        return z
+
 
 @ACTIVATIONS.register("relu")
 class ReLU(Activation):
@@ -115,6 +131,9 @@ class ReLU(Activation):
 
     def backward(self, z, a, grad, out=None):
         return np.multiply(grad, z > 0, out=out)
+
+    def tensor_forward(self, z):
+        return z.relu()
 
 
 @ACTIVATIONS.register("leaky_relu", "leakyrelu")
@@ -130,6 +149,9 @@ class LeakyReLU(Activation):
     def backward(self, z, a, grad, out=None):
         slope = np.where(z > 0, 1.0, self.alpha).astype(z.dtype, copy=False)
         return np.multiply(grad, slope, out=out)
+
+    def tensor_forward(self, z):
+        return z.where(z > 0, z * self.alpha)
 
     def get_config(self):
         return {"name": self.name, "alpha": self.alpha}
@@ -153,6 +175,10 @@ class ELU(Activation):
         slope = np.where(z > 0, 1.0, a + self.alpha).astype(z.dtype, copy=False)
         return np.multiply(grad, slope, out=out)
 
+    def tensor_forward(self, z):
+        negative_part = z.where(z < 0, 0.0)  # min(z, 0): exp never overflows
+        return z.where(z > 0, (negative_part.exp() - 1) * self.alpha)
+
     def get_config(self):
         return {"name": self.name, "alpha": self.alpha}
 
@@ -174,6 +200,9 @@ class Sigmoid(Activation):
         # f'(z) = a * (1 - a)
         return np.multiply(grad, a * (1 - a), out=out)
 
+    def tensor_forward(self, z):
+        return z.sigmoid()
+
 
 @ACTIVATIONS.register("tanh")
 class Tanh(Activation):
@@ -187,6 +216,9 @@ class Tanh(Activation):
     def backward(self, z, a, grad, out=None):
         # f'(z) = 1 - a^2
         return np.multiply(grad, 1 - a * a, out=out)
+
+    def tensor_forward(self, z):
+        return z.tanh()
 
 
 @ACTIVATIONS.register("softmax")
@@ -207,6 +239,9 @@ class Softmax(Activation):
         out = np.subtract(grad, dot, out=out)
         out *= a
         return out
+
+    def tensor_forward(self, z):
+        return z.softmax(axis=1)
 
 
 @ACTIVATIONS.register("gelu")
@@ -230,6 +265,9 @@ class GELU(Activation):
         slope = 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * self._C * (1 + 3 * self._K * z * z)
         return np.multiply(grad, slope, out=out)
 
+    def tensor_forward(self, z):
+        return 0.5 * z * (1 + (self._C * (z + self._K * z**3)).tanh())
+
 
 @ACTIVATIONS.register("silu", "swish")
 class SiLU(Activation):
@@ -244,6 +282,9 @@ class SiLU(Activation):
         s = _sigmoid(z)
         # d/dz = s + z s (1 - s) = s (1 + z (1 - s))
         return np.multiply(grad, s * (1 + z * (1 - s)), out=out)
+
+    def tensor_forward(self, z):
+        return z * z.sigmoid()
 
 
 @ACTIVATIONS.register("gaussian")
@@ -262,6 +303,9 @@ class Gaussian(Activation):
         # d/dz = -2 z a
         return np.multiply(grad, -2 * z * a, out=out)
 
+    def tensor_forward(self, z):
+        return (-(z * z)).exp()
+
 
 @ACTIVATIONS.register("softplus")
 class Softplus(Activation):
@@ -274,6 +318,9 @@ class Softplus(Activation):
 
     def backward(self, z, a, grad, out=None):
         return np.multiply(grad, _sigmoid(z), out=out)
+
+    def tensor_forward(self, z):
+        return z.softplus()
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
