@@ -68,6 +68,25 @@ def test_continued_training_matches(tmp_path):
         assert a.tobytes() == b.tobytes()
 
 
+@pytest.mark.parametrize("name", ffnn.optimizers.OPTIMIZERS.names())
+def test_every_optimizer_state_round_trips_and_training_continues(tmp_path, name):
+    rng = np.random.default_rng(2)
+    X, y = rng.standard_normal((40, 5)), rng.integers(0, 3, 40)
+    model = ffnn.FFNN([5, 6, 3], ["relu", "softmax"], "cce", seed=0)
+    model.fit(X, y, epochs=2, batch_size=8, learning_rate=0.01, optimizer=name, verbose=0)
+    model.save(tmp_path / "m.npz")
+    loaded = ffnn.load(tmp_path / "m.npz")
+    assert type(loaded.optimizer) is type(model.optimizer)
+    saved_state, loaded_state = model.optimizer.state_dict(), loaded.optimizer.state_dict()
+    assert sorted(saved_state) == sorted(loaded_state)
+    for key in saved_state:
+        assert saved_state[key].tobytes() == loaded_state[key].tobytes(), key
+    for m in (model, loaded):  # momentum / Adam moments carry on exactly where they stopped
+        m.fit(X, y, epochs=1, batch_size=8, verbose=0, optimizer=m.optimizer)
+    for a, b in zip(model.get_params().values(), loaded.get_params().values()):
+        assert a.tobytes() == b.tobytes()
+
+
 def test_untrained_model_round_trips(tmp_path):
     model = ffnn.FFNN([3, 2], ["sigmoid"], "bce", init="uniform",
                       init_params={"low": -1, "high": 1, "seed": 3, "bias": "zero"})
