@@ -24,9 +24,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
+from . import optimizers as _optimizers
 from .callbacks import Callback, EarlyStopping
 from .model import FFNN
-from . import optimizers as _optimizers
 from .optimizers import SGD, Adam, Momentum, Optimizer
 
 try:  # scikit-learn >= 1.6
@@ -276,6 +276,7 @@ class _FFNNBase(BaseEstimator):
         self.loss_curve_.extend(history.history["loss"])
         self.best_loss_ = None if self.early_stopping else min(self.loss_curve_)
         if stopper is not None and stopper.monitor.startswith("val_"):
+            self.validation_scores_ = self.validation_scores_ or []
             self.validation_scores_.extend(history.history[stopper.monitor])
             self.best_validation_score_ = max(self.validation_scores_)
         if not incremental and stopper is not None and stopper.stopped_epoch is None:
