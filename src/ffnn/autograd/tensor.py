@@ -482,8 +482,8 @@ def _matmul_backward(a, b, g, need_a, need_b):
     """``@`` with vectors or stacks of matrices: treat vectors as 1-row / 1-column matrices."""
     a2 = a[None, :] if a.ndim == 1 else a
     b2 = b[:, None] if b.ndim == 1 else b
-    g2 = np.expand_dims(g, -2) if a.ndim == 1 else g
-    g2 = np.expand_dims(g2, -1) if b.ndim == 1 else g2
+    g2 = np.expand_dims(g, -1) if b.ndim == 1 else g
+    g2 = np.expand_dims(g2, -2) if a.ndim == 1 else g2
     ga = _unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape) if need_a else None
     gb = _unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape) if need_b else None
     return ga, gb
