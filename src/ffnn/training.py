@@ -222,7 +222,9 @@ class _Batches:
                 yield d.X[start:stop], d.Y[start:stop], lab
                 continue
             idx, m = order[start:stop], stop - start
-            x = np.take(d.X, idx, axis=0, out=self._x[:m])
-            y = np.take(d.Y, idx, axis=0, out=self._y[:m])
-            lab = None if d.labels is None else np.take(d.labels, idx, out=self._l[:m])
+            # mode="clip": the indices come from a permutation, so always in range; the default
+            # mode="raise" gathers through a temporary buffer, 4x slower at batch 32.
+            x = np.take(d.X, idx, axis=0, out=self._x[:m], mode="clip")
+            y = np.take(d.Y, idx, axis=0, out=self._y[:m], mode="clip")
+            lab = None if d.labels is None else np.take(d.labels, idx, out=self._l[:m], mode="clip")
             yield x, y, lab
