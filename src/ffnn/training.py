@@ -18,6 +18,7 @@ import numpy as np
 from .optimizers import Optimizer
 from .progress import ProgressBar
 from .schedules import Schedule
+from .threads import blas_threads, choose_threads
 
 if TYPE_CHECKING:
     from .model import FFNN
@@ -120,8 +121,9 @@ def train(
     optimizer.bind(net.flat_params, net.flat_grads)
     base_lr = optimizer.learning_rate
     try:
-        _run_epochs(model, data, epochs, batch_size, optimizer, validation, verbose, shuffle,
-                    _Hooks(callbacks), history, lr_schedule, initial_epoch, base_lr)
+        with blas_threads(choose_threads(batch_size)):  # one BLAS thread for small batches
+            _run_epochs(model, data, epochs, batch_size, optimizer, validation, verbose, shuffle,
+                        _Hooks(callbacks), history, lr_schedule, initial_epoch, base_lr)
     finally:
         optimizer.learning_rate = base_lr
     return history
