@@ -44,6 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None, help="directory for metrics.json and report.md")
     p.add_argument("--save", type=Path, default=None, metavar="PATH",
                    help="save the trained model to PATH (e.g. model.npz) for ffnn evaluate / predict")
+    p.add_argument("--plots", type=Path, default=None, metavar="DIR",
+                   help="write pictures of the trained model to DIR (network, weights, gradients of the "
+                        "last batch, history, filters, network.html); needs matplotlib")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
 
@@ -114,6 +117,11 @@ def run(args: argparse.Namespace) -> int:
     if args.save is not None:
         model.save(args.save)
         print(f"saved model to {args.save}")
+    if args.plots is not None:
+        from ..viz import write_all
+
+        for path in write_all(model, history, args.plots).values():
+            print(f"wrote {path}")
     return 0
 
 

@@ -1,0 +1,32 @@
+"""Seeing inside a network: pictures of its graph, weights, gradients, learning and filters.
+
+Every ``plot_*`` function returns a matplotlib ``Figure`` (saved too when given ``path=``);
+``network_html`` writes one self-contained interactive page. Importing ``ffnn.viz`` does
+not import matplotlib; drawing does, and says how to install it when it is missing.
+
+>>> import ffnn, ffnn.viz
+>>> model = ffnn.FFNN([4, 5, 3], ["relu", "softmax"], "cce", seed=0)
+>>> fig = ffnn.viz.plot_weight_distribution(model, layers=[0, "layers.1"])
+"""
+
+from __future__ import annotations
+
+from ._common import LayerSelectionError
+from .distributions import plot_gradient_distribution, plot_weight_distribution, summary_stats
+from .files import write_all
+from .filters import plot_filters
+from .history import plot_history
+from .html import network_html
+from .network import plot_network
+
+__all__ = [
+    "LayerSelectionError",
+    "plot_network",
+    "plot_weight_distribution",
+    "plot_gradient_distribution",
+    "plot_history",
+    "plot_filters",
+    "summary_stats",
+    "network_html",
+    "write_all",
+]
