@@ -311,3 +311,62 @@ def test_file_crafted_to_run_code_does_not(saved, tmp_path, member):
 def test_error_is_a_value_error_and_exported():
     assert issubclass(ffnn.ModelFileError, ValueError)
     assert ffnn.ModelFileError is ModelFileError
+
+
+# ------------------------------------------------------------------------ PyTorch state_dict
+def _torch_twin(model, torch):
+    """nn.Sequential with the same layers in the same order as ``model.network``."""
+    acts = {"relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "softmax": lambda: torch.nn.Softmax(dim=1)}
+    mods = []
+    for layer in model.network:
+        kind = type(layer).__name__
+        if kind == "Dense":
+            mods.append(torch.nn.Linear(layer.n_in, layer.n_out))
+        elif kind == "RMSNorm":
+            mods.append(torch.nn.RMSNorm(layer.n_features, eps=layer.eps))
+        else:
+            mods.append(acts[layer.activation.name]())
+    return torch.nn.Sequential(*mods).to(getattr(torch, model.dtype.name))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_export_to_and_import_from_pytorch(tmp_path, dtype):
+    torch = pytest.importorskip("torch")
+    st = pytest.importorskip("safetensors.torch")
+    model, X, _ = _trained(dtype, rmsnorm=True)
+    ffnn.io.export_torch(model, tmp_path / "w.safetensors")
+    twin = _torch_twin(model, torch)
+    twin.load_state_dict(st.load_file(str(tmp_path / "w.safetensors")), strict=True)
+    with torch.no_grad():
+        theirs = twin(torch.from_numpy(X.astype(dtype))).numpy()
+    np.testing.assert_allclose(theirs, model.predict(X), rtol=1e-5 if dtype == "float32" else 1e-12, atol=1e-7)
+
+    # and back: perturb the PyTorch weights, save them with safetensors, import into a fresh model
+    with torch.no_grad():
+        for p in twin.parameters():
+            p.mul_(1.5)
+    st.save_file(twin.state_dict(), str(tmp_path / "back.safetensors"))
+    fresh = ffnn.FFNN.from_config(model.get_config())
+    ffnn.io.import_torch(fresh, tmp_path / "back.safetensors")
+    np.testing.assert_array_equal(fresh.layers[1].weight, twin[3].weight.detach().numpy().T)  # 3: Linear after norm
+    with torch.no_grad():
+        theirs = twin(torch.from_numpy(X.astype(dtype))).numpy()
+    np.testing.assert_allclose(fresh.predict(X), theirs, rtol=1e-5 if dtype == "float32" else 1e-12, atol=1e-7)
+
+
+def test_import_torch_errors(tmp_path):
+    model = ffnn.FFNN([3, 2], ["softmax"], "cce", seed=0)
+    ffnn.io.export_torch(model, tmp_path / "w.safetensors")
+    other = ffnn.FFNN([3, 4, 2], ["relu", "softmax"], "cce", seed=0)
+    with pytest.raises(ModelFileError, match="missing \\['2.bias', '2.weight'\\]"):
+        ffnn.io.import_torch(other, tmp_path / "w.safetensors")
+    wide = ffnn.FFNN([4, 2], ["softmax"], "cce", seed=0)
+    with pytest.raises(ModelFileError, match="0.weight has shape \\(2, 3\\), the model needs \\(2, 4\\)"):
+        ffnn.io.import_torch(wide, tmp_path / "w.safetensors")
+    raw = (tmp_path / "w.safetensors").read_bytes()
+    (tmp_path / "cut.safetensors").write_bytes(raw[:-4])
+    with pytest.raises(ModelFileError, match="does not fit"):
+        ffnn.io.import_torch(model, tmp_path / "cut.safetensors")
+    (tmp_path / "junk.safetensors").write_bytes(b"\xff" * 16)
+    with pytest.raises(ModelFileError, match="not a safetensors file"):
+        ffnn.io.import_torch(model, tmp_path / "junk.safetensors")
