@@ -34,7 +34,7 @@ def plot_filters(model: Any, *, image_shape: tuple[int, int] | None = None, max_
     W = view.weight.astype(np.float64)
     norms = np.linalg.norm(W, axis=0)
     shown = np.arange(view.n_out) if view.n_out <= max_neurons else np.sort(np.argsort(-norms)[:max_neurons])
-    ncols = min(len(shown), max(4, math.ceil(math.sqrt(len(shown)))))
+    ncols = min(len(shown), 8 if len(shown) > 16 else max(4, math.ceil(math.sqrt(len(shown)))))
     nrows = math.ceil(len(shown) / ncols)
     fig = new_figure(1.15 * ncols + 0.3, 1.25 * nrows + 0.9)
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
@@ -52,8 +52,8 @@ def plot_filters(model: Any, *, image_shape: tuple[int, int] | None = None, max_
         ax.remove()
     scale = "one colour scale for all" if shared_scale else "each image on its own scale ±max|w|"
     more = f"; the {len(shown)} of {view.n_out} with the largest ‖w‖" if len(shown) < view.n_out else ""
-    fig.suptitle(f"What each first-layer neuron looks for: incoming weights as {shape[0]}×{shape[1]} images\n"
-                 f"blue = positive weight (excites), red = negative (inhibits); {scale}{more}", fontsize=10)
+    fig.suptitle(f"What each first-layer neuron looks for: its incoming weights as {shape[0]}×{shape[1]} images\n"
+                 f"blue = positive weight (excites), red = negative (inhibits)\n{scale}{more}", fontsize=10)
     if shared_scale and image is not None:
         fig.colorbar(image, ax=axes.tolist(), shrink=0.6, label="weight")
     return finish(fig, path, dpi)

@@ -88,8 +88,10 @@ def _panel(ax: Any, base: str, metrics: dict[str, list[float]], epochs: np.ndarr
     if best_of is not None and val:
         i = val.index(best_of(val))
         ax.scatter([epochs[i]], [val[i]], s=90, facecolors="none", edgecolors="#222", lw=1.2, zorder=5)
+        right = i >= len(val) / 2  # write it on the side with room
         ax.annotate(f"best {val[i]:.4g}\n(epoch {epochs[i]:g})", (epochs[i], val[i]), textcoords="offset points",
-                    xytext=(0, 12 if base == "accuracy" else -26), ha="center", fontsize=7.5, color="#222")
+                    xytext=(-10 if right else 10, -28 if base == "accuracy" else 10),
+                    ha="right" if right else "left", fontsize=7.5, color="#222")
     ax.set_title(base.replace("_", " "), fontsize=11)
     ax.set_xlabel("epoch", fontsize=9)
     ax.grid(alpha=0.3)

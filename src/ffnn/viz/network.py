@@ -61,7 +61,7 @@ def plot_network(
     views = dense_views(model)
     graphs = [build_graph(views, by, max_neurons, max_edges, image_shape) for by in _VIEWS[view]]
     n_cols, n_rows = len(views) + 1, graphs[0].n_rows
-    width = max(5.5, 2.0 * n_cols + 1.5)
+    width = max(5.5, (3.0 if graphs[0].small else 2.0) * n_cols + 1.5)
     row = 0.95 if graphs[0].small else 0.36  # inches per neuron row; small networks carry labels
     height = max(4.2, row * n_rows + 2.8)
     fig = new_figure(width * len(graphs), height)
@@ -77,7 +77,7 @@ def plot_network(
 def _draw(ax: Any, g: Graph, source: str) -> None:
     ax.set_label(f"network:{g.by}")
     ax.set_axis_off()
-    top, bottom = -2.0, _caption_y(g) + 0.9
+    top, bottom = (-1.4 if g.small else -2.0), _caption_y(g) + 0.9
     ax.set_xlim(-0.75, len(g.columns) - 0.25)
     ax.set_ylim(bottom, top)
     if g.by == "weight":
@@ -135,7 +135,7 @@ def _draw_edges(ax: Any, g: Graph, e: Any) -> None:
     if g.small:
         n_dst = max(1, len(right.shown) - 1)
         for (x0, y0), (x1, y1), x, c, j in zip(segments[:, 0], segments[:, 1], v, colors, e.dst_row):
-            t = 0.18 + 0.45 * j / n_dst  # edges to different targets are labelled at different depths
+            t = 0.18 + 0.5 * j / n_dst  # edges to different targets are labelled at different depths
             ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), f"{x:+.2g}", fontsize=7, color=c[:3],
                     ha="center", va="center", zorder=3,
                     bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85})
