@@ -39,6 +39,9 @@ def test_round_trip_is_bit_exact(tmp_path, dtype, rmsnorm):
         # bit-exact, not merely close: compare the raw bytes
         assert after[name].tobytes() == before[name].tobytes(), name
     assert model.predict(X).tobytes() == loaded.predict(X).tobytes()
+    # the last batch's gradients come back too, so pictures of a saved model can show them
+    for name, grad in model.get_grads().items():
+        assert grad.any() and loaded.get_grads()[name].tobytes() == grad.tobytes(), name
     if rmsnorm:
         assert "layers.0.norm.scale" in after
 

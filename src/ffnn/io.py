@@ -50,6 +50,7 @@ FORMAT_VERSION = 1
 _META = "__ffnn__"
 _PARAMS = "params/"
 _OPTIM = "optimizer/"
+_GRADS = "grads/"  # the gradients of the last backward pass, so pictures can show them after loading
 _MAX_META_BYTES = 64 * 1024 * 1024  # a config + history is kilobytes; refuse absurd sizes early
 
 
@@ -78,6 +79,7 @@ def _to_members(model: FFNN) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     from . import __version__
 
     arrays = {_PARAMS + name: value for name, value in model.get_params().items()}
+    arrays.update({_GRADS + name: value for name, value in model.get_grads().items()})
     optimizer = getattr(model, "optimizer", None)
     opt_meta = None
     if optimizer is not None:
@@ -90,6 +92,7 @@ def _to_members(model: FFNN) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         "ffnn_version": __version__,
         "config": model.get_config(),
         "params": list(model.get_params()),
+        "grads": True,
         "history": None if model.history is None else model.history.to_dict(),
         "optimizer": opt_meta,
         "rng_state": model.rng.bit_generator.state,
@@ -211,6 +214,9 @@ def _from_archive(archive: _Archive, path: Path) -> FFNN:
         model.set_params(params)
     except (KeyError, ValueError) as err:
         raise ModelFileError(f"{path}: bad parameters ({err})") from None
+    if meta.get("grads") is True:
+        for name, param in model.network.named_parameters():
+            param.grad[...] = archive.read(_GRADS + name, param.grad.dtype, param.grad.shape)
     if meta.get("history") is not None:
         model.history = _guard(path, "history", lambda: History.from_dict(meta["history"]))
     if meta.get("optimizer") is not None:
@@ -274,6 +280,8 @@ def _check_members(meta: dict[str, Any], names: set[str], model: FFNN, path: Pat
     if opt is not None and (not isinstance(state, list) or not all(isinstance(k, str) for k in state)):
         raise ModelFileError(f"{path}: metadata field 'optimizer' is malformed")
     wanted = {_META} | {_PARAMS + n for n in own} | {_OPTIM + k for k in state}
+    if meta.get("grads") is True:
+        wanted |= {_GRADS + n for n in own}
     missing, unknown = sorted(wanted - names), sorted(names - wanted)
     if missing:
         raise ModelFileError(f"{path}: missing member(s) {missing} (truncated or incomplete file)")

@@ -1,8 +1,8 @@
 """``ffnn plot KIND MODEL_FILE``: draw a saved model (network, weights, gradients, history,
 filters, or the interactive html view) to an image file.
 
-A saved model carries no gradients (they are zero after loading); ``--data NAME|PATH``
-recomputes them on the first ``--batch-size`` training rows of that dataset.
+A saved model carries the gradients of its last training batch (zero for a model never
+trained); ``--data NAME|PATH`` recomputes them on the first ``--batch-size`` rows of that dataset.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         viz.plot_filters(model, image_shape=args.image_shape, path=out, dpi=args.dpi)
     else:
         viz.network_html(model, out, data=data, image_shape=args.image_shape, **graph)
-    if args.kind in ("network", "gradients", "html") and data is None:
-        print("note: gradients of a loaded model are zero; pass --data NAME to compute them on a batch")
+    if args.kind in ("network", "gradients", "html") and data is None and not model.network.flat_grads.any():
+        print("note: this model's gradients are zero (never trained); pass --data NAME to compute them on a batch")
     print(f"wrote {out}")
     return 0
