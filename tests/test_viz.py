@@ -291,7 +291,8 @@ def test_cli_plot_writes_each_kind(saved, kind, capsys):
     assert out.exists() and out.stat().st_size > 1000
     said = capsys.readouterr().out
     assert f"wrote {out}" in said
-    assert ("gradients of a loaded model are zero" in said) == (kind in ("network", "gradients", "html"))
+    # the saved model was trained, so its file carries the last batch's gradients: no "zero" note
+    assert "gradients are zero" not in said
 
 
 def test_cli_plot_recomputes_gradients_on_data_and_reports_a_wrong_layer(saved, capsys):
