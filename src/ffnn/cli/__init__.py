@@ -12,7 +12,7 @@ import sys
 from typing import Sequence
 
 # Modules under ffnn.cli that define subcommands; add a name here to add a command.
-COMMANDS = ("train", "evaluate", "predict", "plot")
+COMMANDS = ("train", "evaluate", "predict", "plot", "study")
 
 
 def build_parser() -> argparse.ArgumentParser:
