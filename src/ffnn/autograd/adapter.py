@@ -2,21 +2,22 @@
 
 Each layer of ``model.network`` is written as ``Tensor`` operations (a dense layer is
 ``x @ W + b``, an activation its ``tensor_forward``), then the loss and the weight penalty,
-and one ``backward()`` fills every parameter's gradient. No hand-written backward pass of
-``ffnn.layers`` / ``ffnn.activations`` / ``ffnn.losses`` is called: only the forward value of
-the output activation, for the probabilities the training loop reports.
+and one ``backward()`` fills every parameter's gradient. Nothing of ``ffnn.layers``,
+``ffnn.activations`` or ``ffnn.losses`` is computed here but the ``tensor_forward`` of each
+activation: every value and every gradient comes from the engine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
 from .. import losses as _losses
 from .. import regularizers as _regularizers
-from ..layers import ActivationLayer, Dense, Layer, RMSNorm
+from ..layers import ActivationLayer, Dense, RMSNorm
 from . import functional as F
 from .tensor import Tensor
 
@@ -54,9 +55,21 @@ _LOSSES: dict[type, Callable[[Tensor, np.ndarray], Tensor]] = {
     _losses.BinaryCrossentropy: F.binary_crossentropy,
     _losses.CategoricalCrossentropy: F.categorical_crossentropy,
 }
-_HEADS: dict[type, Callable[[Tensor, np.ndarray], Tensor]] = {
-    _losses.SoftmaxCrossentropyHead: F.softmax_crossentropy,
-    _losses.SigmoidBinaryCrossentropyHead: F.sigmoid_binary_crossentropy,
+
+
+def _softmax_head(z: Tensor, y: np.ndarray) -> tuple[Tensor, np.ndarray]:
+    logp = F.log_softmax(z, axis=1)
+    return F.nll(logp, y), np.exp(logp.data)  # the loss, and the probabilities softmax(z)
+
+
+def _sigmoid_head(z: Tensor, y: np.ndarray) -> tuple[Tensor, np.ndarray]:
+    return F.sigmoid_binary_crossentropy(z, y), z.detach().sigmoid().data
+
+
+# A fused head gives the loss from the logits, and the output probabilities.
+_HEADS: dict[type, Callable[[Tensor, np.ndarray], tuple[Tensor, np.ndarray]]] = {
+    _losses.SoftmaxCrossentropyHead: _softmax_head,
+    _losses.SigmoidBinaryCrossentropyHead: _sigmoid_head,
 }
 
 
@@ -82,25 +95,52 @@ def _lookup(table: dict[type, Any], obj: Any, what: str) -> Any:
 
 
 # ---------------------------------------------------------------------- the passes
-def network_forward(model: FFNN, x: Tensor, leaf: Callable[[Any], Tensor], stop: int | None = None) -> Tensor:
+class _Plan:
+    """What one network needs on the engine, worked out once: a leaf tensor per parameter
+    (sharing its memory, reused from batch to batch) and the rule for each layer."""
+
+    def __init__(self, network: Any) -> None:
+        self.pairs = [(p, Tensor(p.data, requires_grad=True)) for _, p in network.named_parameters()]
+        self.leaf_of = {id(p): t for p, t in self.pairs}
+        self.steps = [(_lookup(_LAYERS, layer, "layer"), layer) for layer in network.layers]
+        self.decayed = [t for p, t in self.pairs if p.decay]
+
+    def leaf(self, p: Any) -> Tensor:
+        return self.leaf_of[id(p)]
+
+    def is_current(self) -> bool:
+        """False once a parameter's array has been replaced (not just updated in place)."""
+        return all(t.data is p.data for p, t in self.pairs)
+
+
+_PLANS: WeakKeyDictionary[Any, _Plan] = WeakKeyDictionary()
+
+
+def _plan(network: Any) -> _Plan:
+    plan = _PLANS.get(network)
+    if plan is None or not plan.is_current():
+        plan = _PLANS[network] = _Plan(network)
+    return plan
+
+
+def network_forward(model: FFNN, x: Tensor, stop: int | None = None) -> Tensor:
     """The network's layers ``[:stop]`` applied to ``x`` as tensor operations."""
+    plan = _plan(model.network)
     h = x
-    for layer in model.network.layers[:stop]:
-        h = _lookup(_LAYERS, layer, "layer")(layer, h, leaf)
+    for rule, layer in plan.steps[:stop]:
+        h = rule(layer, h, plan.leaf)
     return h
 
 
-def penalty(model: FFNN, leaf: Callable[[Any], Tensor]) -> Tensor | None:
+def penalty(model: FFNN) -> Tensor | None:
     """The regulariser's penalty over the decayed parameters (the dense weights), or ``None``."""
     reg = model.regularizer
     if reg is None:
         return None
     rule = _lookup(_PENALTIES, reg, "regularizer")
     total = None
-    for _, p in model.network.named_parameters():
-        if p.decay:
-            term = rule(reg.lam, leaf(p))
-            total = term if total is None else total + term
+    for w in _plan(model.network).decayed:
+        total = rule(reg.lam, w) if total is None else total + rule(reg.lam, w)
     return total
 
 
@@ -110,33 +150,23 @@ def loss_and_gradients(model: FFNN, x: np.ndarray, Y: np.ndarray) -> tuple[float
     Returns ``(loss, output)`` like ``FFNN._loss_and_gradients``: the data loss plus the
     penalty, and the network's output for the batch.
     """
-    leaves: dict[int, tuple[Any, Tensor]] = {}
-
-    def leaf(p: Any) -> Tensor:  # one tensor per parameter, sharing its memory
-        entry = leaves.get(id(p))
-        if entry is None:
-            entry = leaves[id(p)] = (p, Tensor(p.data, requires_grad=True))
-        return entry[1]
-
+    plan = _plan(model.network)
+    for _, t in plan.pairs:
+        t.grad = None
     head = model._head
     if head is not None:  # fused: the loss is computed from the logits of the output layer
-        z = network_forward(model, Tensor(x), leaf, stop=-1)
-        loss = _lookup(_HEADS, head, "output head")(z, Y)
-        output = model.network.layers[-1].activation.forward(z.data)  # the probabilities
+        z = network_forward(model, Tensor(x), stop=-1)
+        loss, output = _lookup(_HEADS, head, "output head")(z, Y)
     else:
-        h = network_forward(model, Tensor(x), leaf)
-        loss = _lookup(_LOSSES, model.loss, "loss")(h, Y)
-        output = h.data
-    extra = penalty(model, leaf)
+        h = network_forward(model, Tensor(x))
+        loss, output = _lookup(_LOSSES, model.loss, "loss")(h, Y), h.data
+    extra = penalty(model)
     if extra is not None:
         loss = loss + extra
     loss.backward()
-    for p, t in leaves.values():
-        if t.grad is None:
+    for p, t in plan.pairs:
+        if t.grad is None:  # a parameter the loss does not use
             p.grad.fill(0)
         else:
             p.grad[...] = t.grad
-    for _, p in model.network.named_parameters():
-        if id(p) not in leaves:  # a parameter the loss does not use has gradient 0
-            p.grad.fill(0)
     return float(loss.data), output

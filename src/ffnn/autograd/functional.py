@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, _node
 
 __all__ = [
     "logsumexp",
@@ -31,6 +31,7 @@ __all__ = [
     "binary_crossentropy",
     "categorical_crossentropy",
     "softmax_crossentropy",
+    "nll",
     "sigmoid_binary_crossentropy",
     "clip_straight_through",
 ]
@@ -80,7 +81,7 @@ def clip_straight_through(p: Tensor, low: float, high: float) -> Tensor:
     an output of exactly 0 or 1 gives a large finite loss), and ``dL/dp`` is the formula at
     the clipped value, with the clip itself treated as the identity.
     """
-    return Tensor._make(np.clip(p.data, low, high), (p,), lambda g: (g,))
+    return _node(np.clip(p.data, low, high), (p,), lambda g: (g,))
 
 
 def _clipped(p: Tensor) -> Tensor:
@@ -108,7 +109,12 @@ def categorical_crossentropy(p: Tensor, y: np.ndarray) -> Tensor:
 
 def softmax_crossentropy(z: Tensor, y: np.ndarray) -> Tensor:
     """Categorical cross-entropy of ``softmax(z)`` from the logits: ``-(1/n) sum y log_softmax(z)``."""
-    return (y * log_softmax(z, axis=1)).sum() * (-1.0 / z.data.shape[0])
+    return nll(log_softmax(z, axis=1), y)
+
+
+def nll(logp: Tensor, y: np.ndarray) -> Tensor:
+    """``-(1/n) sum y logp``: the mean over the ``n`` rows of the negative log-likelihood."""
+    return (logp * (y * (-1.0 / logp.data.shape[0]))).sum()  # the constant scaled first: one op less
 
 
 def sigmoid_binary_crossentropy(z: Tensor, y: np.ndarray) -> Tensor:

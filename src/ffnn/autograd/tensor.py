@@ -1,27 +1,29 @@
-"""``Tensor``: a NumPy array that remembers how it was computed, and reverse-mode ``backward()``.
+"""``Tensor``: a NumPy array that remembers how it was computed, and its primitive operations.
 
 Every operation computes its value with NumPy and, when an input requires a gradient, records
 a *node*: the input tensors (``_parents``) and a local backward rule (``_backward``). The rule
 takes ``g = dL/d(output)`` and returns ``dL/d(input)`` for each parent, by the chain rule for
 that one operation. Each rule sits right under its forward, so the two read together.
+``backward()`` (in ``graph.py``) then walks the recorded graph from the output to the inputs.
 
-``backward()`` walks the recorded graph once, from the output to the inputs, in reverse
-topological order (found with an explicit stack, no recursion), adds up the gradients of a
-tensor used more than once, and frees each node's rule and intermediate gradient as soon as
-it has been used. Broadcasting is undone by ``_unbroadcast``: a gradient is summed back to
-the shape of the input it belongs to.
+Numbers and arrays mixed into an operation are constants: they get no gradient.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import count
 from typing import Any
 
 import numpy as np
 
+from . import graph
+from .graph import broadcast, expand, reduced_axes, unbroadcast
+
 __all__ = ["Tensor", "no_grad", "is_grad_enabled"]
 
 _GRAD_ENABLED = True  # switched off inside ``no_grad()``
+_next_seq = count().__next__  # creation stamps: a node is always created after its parents
 
 
 class no_grad:
@@ -42,39 +44,6 @@ def is_grad_enabled() -> bool:
     return _GRAD_ENABLED
 
 
-def _freed(g: np.ndarray) -> tuple:
-    raise RuntimeError(
-        "this part of the graph was already freed by an earlier backward(); recompute the "
-        "forward pass, or pass retain_graph=True to the first backward()"
-    )
-
-
-def _unbroadcast(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``g`` over the axes that broadcasting added or stretched, back to ``shape``."""
-    if g.shape == shape:
-        return g
-    lead = g.ndim - len(shape)
-    if lead:
-        g = g.sum(axis=tuple(range(lead)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if stretched:
-        g = g.sum(axis=stretched, keepdims=True)
-    return np.asarray(g)
-
-
-def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
-    """``axis`` (None, an int or a tuple) as a tuple of non-negative axes."""
-    if axis is None:
-        return tuple(range(ndim))
-    axis = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    return tuple(a % ndim if ndim else a for a in axis)
-
-
-def _expand(g: np.ndarray, axes: tuple[int, ...], keepdims: bool) -> np.ndarray:
-    """Put back the reduced ``axes`` (as size 1) so that ``g`` broadcasts against the input."""
-    return g if keepdims else np.expand_dims(g, axes)
-
-
 class Tensor:
     """An array that records the operations applied to it, so that gradients can flow back.
 
@@ -85,7 +54,7 @@ class Tensor:
     array([[2., 4.]])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward")
+    __slots__ = ("data", "grad", "requires_grad", "_parents", "_backward", "_seq")
     __array_ufunc__ = None  # ``ndarray * Tensor`` defers to ``Tensor.__rmul__``
 
     def __init__(self, data: Any, requires_grad: bool = False) -> None:
@@ -99,27 +68,14 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         self._parents: tuple[Tensor, ...] = ()
         self._backward: Callable[[np.ndarray], Sequence[np.ndarray | None]] | None = None
-
-    @classmethod
-    def _make(cls, data: np.ndarray, parents: tuple[Tensor, ...], backward: Callable) -> Tensor:
-        """The result of an operation: a graph node when an input needs a gradient."""
-        out = cls.__new__(cls)
-        out.data, out.grad = data, None
-        if _GRAD_ENABLED and (parents[0].requires_grad or (len(parents) > 1 and parents[1].requires_grad)):
-            out.requires_grad, out._parents, out._backward = True, parents, backward
-        else:
-            out.requires_grad, out._parents, out._backward = False, (), None
-        return out
+        self._seq = _next_seq()
 
     # ------------------------------------------------------------------ inspection
     shape = property(lambda self: self.data.shape)
     ndim = property(lambda self: self.data.ndim)
     dtype = property(lambda self: self.data.dtype)
     size = property(lambda self: self.data.size)
-
-    @property
-    def is_leaf(self) -> bool:
-        return self._backward is None
+    is_leaf = property(lambda self: self._backward is None)
 
     def numpy(self) -> np.ndarray:
         return self.data
@@ -159,28 +115,19 @@ class Tensor:
 
         ``grad`` is the seed ``dL/d(self)``; it may be left out only for a single number
         (then it is 1). Leaf gradients add up over calls, like PyTorch; set ``.grad = None``
-        to start again. The graph is freed afterwards unless ``retain_graph``.
+        to start again. Intermediate gradients are not kept, and the graph is freed as it is
+        walked unless ``retain_graph``.
         """
         if not self.requires_grad:
             raise RuntimeError(
                 "backward() on a tensor that does not require grad: no input of its graph was "
                 "created with requires_grad=True (or it was computed inside no_grad())"
             )
-        self.grad = self._seed(grad)
+        seed = self._seed(grad)
         if self._backward is None:  # a leaf: its gradient is the seed itself
-            return
-        for node in _topological_order(self):
-            g, node.grad = node.grad, None  # an intermediate gradient is needed only here
-            if g is None:
-                continue
-            for parent, pg in zip(node._parents, node._backward(g)):
-                if pg is None or not parent.requires_grad:
-                    continue
-                if pg.shape != parent.data.shape:  # a broken rule, never the user's fault
-                    raise RuntimeError(f"gradient of shape {pg.shape} for a tensor of shape {parent.data.shape}")
-                parent.grad = pg if parent.grad is None else parent.grad + pg
-            if not retain_graph:
-                node._parents, node._backward = (), _freed
+            self.grad = seed if self.grad is None else self.grad + seed
+        else:
+            graph.run_backward(self, seed, retain_graph)
 
     def _seed(self, grad: Any) -> np.ndarray:
         if grad is None:
@@ -198,54 +145,53 @@ class Tensor:
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other: Any) -> Tensor:
-        a, b = self.data, _value(other)
-        out = _binary(np.add, a, b, "+")
+        a, b, parents = _operands(self, other)
+        out = _broadcasting(np.add, a, b, "+")
 
         def backward(g):  # d(a + b) = da + db
-            return _unbroadcast(g, a.shape), _unbroadcast(g, np.shape(b))
+            return unbroadcast(g, a.shape), (unbroadcast(g, b.shape) if len(parents) == 2 else None)
 
-        return Tensor._make(out, _pair(self, other), backward)
+        return _node(out, parents, backward)
 
     __radd__ = __add__
 
     def __sub__(self, other: Any) -> Tensor:
-        a, b = self.data, _value(other)
-        out = _binary(np.subtract, a, b, "-")
+        a, b, parents = _operands(self, other)
+        out = _broadcasting(np.subtract, a, b, "-")
 
         def backward(g):
-            return _unbroadcast(g, a.shape), _unbroadcast(-g, np.shape(b))
+            return unbroadcast(g, a.shape), (unbroadcast(-g, b.shape) if len(parents) == 2 else None)
 
-        return Tensor._make(out, _pair(self, other), backward)
+        return _node(out, parents, backward)
 
     def __rsub__(self, other: Any) -> Tensor:
         return _lift(other, self) - self
 
     def __neg__(self) -> Tensor:
-        return Tensor._make(-self.data, (self,), lambda g: (-g,))
+        return _node(-self.data, (self,), lambda g: (-g,))
 
     def __mul__(self, other: Any) -> Tensor:
-        a, b = self.data, _value(other)
-        out = _binary(np.multiply, a, b, "*")
-        other_needs = isinstance(other, Tensor) and other.requires_grad
+        a, b, parents = _operands(self, other)
+        out = _broadcasting(np.multiply, a, b, "*")
 
         def backward(g):  # d(a b) = b da + a db
-            ga = _unbroadcast(g * b, a.shape) if self.requires_grad else None
-            return ga, (_unbroadcast(g * a, b.shape) if other_needs else None)
+            ga = unbroadcast(g * b, a.shape) if self.requires_grad else None
+            return ga, (unbroadcast(g * a, b.shape) if len(parents) == 2 and other.requires_grad else None)
 
-        return Tensor._make(out, _pair(self, other), backward)
+        return _node(out, parents, backward)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other: Any) -> Tensor:
-        a, b = self.data, _value(other)
-        out = _binary(np.true_divide, a, b, "/")
-        other_needs = isinstance(other, Tensor) and other.requires_grad
+        a, b, parents = _operands(self, other)
+        out = _broadcasting(np.true_divide, a, b, "/")
 
         def backward(g):  # d(a / b) = da / b - (a / b^2) db
-            ga = _unbroadcast(g / b, a.shape) if self.requires_grad else None
-            return ga, (_unbroadcast(-g * out / b, b.shape) if other_needs else None)
+            ga = unbroadcast(g / b, a.shape) if self.requires_grad else None
+            need_b = len(parents) == 2 and other.requires_grad
+            return ga, (unbroadcast(-g * out / b, b.shape) if need_b else None)
 
-        return Tensor._make(out, _pair(self, other), backward)
+        return _node(out, parents, backward)
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return _lift(other, self) / self
@@ -254,20 +200,17 @@ class Tensor:
         a = self.data
         if not isinstance(exponent, Tensor):  # a number: the common case, x ** 2
             k = exponent
-
-            def backward(g):  # d(a^k) = k a^(k-1) da
-                return (g * (k * a ** (k - 1)),)
-
-            return Tensor._make(_binary(np.power, a, k, "**"), (self,), backward)
+            # d(a^k) = k a^(k-1) da
+            return _node(_broadcasting(np.power, a, k, "**"), (self,), lambda g: (g * (k * a ** (k - 1)),))
         b = exponent.data
-        out = _binary(np.power, a, b, "**")
+        out = _broadcasting(np.power, a, b, "**")
 
-        def backward_both(g):  # d(a^b) = b a^(b-1) da + a^b log(a) db
-            ga = _unbroadcast(g * b * a ** (b - 1), a.shape) if self.requires_grad else None
-            gb = _unbroadcast(g * out * np.log(a), b.shape) if exponent.requires_grad else None
+        def backward(g):  # d(a^b) = b a^(b-1) da + a^b log(a) db
+            ga = unbroadcast(g * b * a ** (b - 1), a.shape) if self.requires_grad else None
+            gb = unbroadcast(g * out * np.log(a), b.shape) if exponent.requires_grad else None
             return ga, gb
 
-        return Tensor._make(out, (self, exponent), backward_both)
+        return _node(out, (self, exponent), backward)
 
     def __rpow__(self, base: Any) -> Tensor:
         return _lift(base, self) ** self
@@ -287,9 +230,9 @@ class Tensor:
             if a.ndim == 2 and b.ndim == 2:
                 ga = g @ b.T if self.requires_grad else None
                 return ga, (a.T @ g if other.requires_grad else None)
-            return _matmul_backward(a, b, g, self.requires_grad, other.requires_grad)
+            return graph.matmul_backward(a, b, g, self.requires_grad, other.requires_grad)
 
-        return Tensor._make(out, (self, other), backward)
+        return _node(out, (self, other), backward)
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return _lift(other, self) @ self
@@ -297,129 +240,132 @@ class Tensor:
     # ------------------------------------------------------------------ element-wise
     def exp(self) -> Tensor:
         out = np.exp(self.data)
-        return Tensor._make(out, (self,), lambda g: (g * out,))  # d e^x = e^x dx
+        return _node(out, (self,), lambda g: (g * out,))  # d e^x = e^x dx
 
     def log(self) -> Tensor:
         x = self.data
-        return Tensor._make(np.log(x), (self,), lambda g: (g / x,))  # d log x = dx / x
+        return _node(np.log(x), (self,), lambda g: (g / x,))  # d log x = dx / x
 
     def log1p(self) -> Tensor:
         x = self.data
-        return Tensor._make(np.log1p(x), (self,), lambda g: (g / (1 + x),))
+        return _node(np.log1p(x), (self,), lambda g: (g / (1 + x),))
 
     def sqrt(self) -> Tensor:
         out = np.sqrt(self.data)
-        return Tensor._make(out, (self,), lambda g: (g * 0.5 / out,))  # d sqrt x = dx / (2 sqrt x)
+        return _node(out, (self,), lambda g: (g * 0.5 / out,))  # d sqrt x = dx / (2 sqrt x)
 
     def abs(self) -> Tensor:
         x = self.data
-        return Tensor._make(np.abs(x), (self,), lambda g: (g * np.sign(x),))  # sign(0) = 0
+        return _node(np.abs(x), (self,), lambda g: (g * np.sign(x),))  # sign(0) = 0
 
     def tanh(self) -> Tensor:
         out = np.tanh(self.data)
-        return Tensor._make(out, (self,), lambda g: (g * (1 - out * out),))  # 1 - tanh^2
+        return _node(out, (self,), lambda g: (g * (1 - out * out),))  # 1 - tanh^2
 
     def sigmoid(self) -> Tensor:
         # 1 / (1 + e^-x) written as (1 + tanh(x / 2)) / 2, which never overflows
         out = np.tanh(self.data * 0.5)
         out += 1
         out *= 0.5
-        return Tensor._make(out, (self,), lambda g: (g * (out * (1 - out)),))  # s (1 - s)
+        return _node(out, (self,), lambda g: (g * (out * (1 - out)),))  # s (1 - s)
 
     def relu(self) -> Tensor:
         x = self.data
-        return Tensor._make(np.maximum(x, 0), (self,), lambda g: (g * (x > 0),))  # slope 0 at 0
+        return _node(np.maximum(x, 0), (self,), lambda g: (g * (x > 0),))  # slope 0 at 0
 
     def maximum(self, other: Any) -> Tensor:
         """Element-wise maximum; at a tie each side gets half the gradient."""
-        a, b = self.data, _value(other)
-        out = _binary(np.maximum, a, b, "maximum")
+        a, b, parents = _operands(self, other)
+        out = _broadcasting(np.maximum, a, b, "maximum")
 
         def backward(g):
             share = (a > b) + (a == b) * g.dtype.type(0.5)  # 1, 1/2 or 0, in g's dtype
-            ga = _unbroadcast(g * share, a.shape)
-            return ga, _unbroadcast(g * (1 - share), np.shape(b))
+            ga = unbroadcast(g * share, a.shape)
+            return ga, (unbroadcast(g * (1 - share), b.shape) if len(parents) == 2 else None)
 
-        return Tensor._make(out, _pair(self, other), backward)
+        return _node(out, parents, backward)
 
     def where(self, condition: Any, other: Any) -> Tensor:
         """``self`` where ``condition`` holds, ``other`` elsewhere (like ``np.where(c, self, other)``)."""
         cond = np.asarray(_value(condition), dtype=bool)
-        a, b = self.data, _value(other)
-        out = _binary(lambda x, y: np.where(cond, x, y), a, b, "where")
+        a, b, parents = _operands(self, other)
+        out = _broadcasting(lambda x, y: np.where(cond, x, y), a, b, "where")
 
         def backward(g):
             zero = np.zeros((), g.dtype)
-            ga = _unbroadcast(np.where(cond, g, zero), a.shape)
-            return ga, _unbroadcast(np.where(cond, zero, g), np.shape(b))
+            ga = unbroadcast(np.where(cond, g, zero), a.shape)
+            return ga, (unbroadcast(np.where(cond, zero, g), b.shape) if len(parents) == 2 else None)
 
-        return Tensor._make(out, _pair(self, other), backward)
+        return _node(out, parents, backward)
 
     def clip(self, low: float, high: float) -> Tensor:
         """Values limited to ``[low, high]``; no gradient flows where a value was clipped."""
         x = self.data
-        return Tensor._make(np.clip(x, low, high), (self,), lambda g: (g * ((x >= low) & (x <= high)),))
+        return _node(np.clip(x, low, high), (self,), lambda g: (g * ((x >= low) & (x <= high)),))
 
     # ------------------------------------------------------------------ reductions
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         x = self.data
-        axes = _axes(axis, x.ndim)
-
-        def backward(g):  # every input element contributed once
-            return (np.broadcast_to(_expand(g, axes, keepdims), x.shape),)
-
-        return Tensor._make(np.asarray(x.sum(axis=axes, keepdims=keepdims)), (self,), backward)
+        if axis is None and not keepdims:  # to one number: the loss, usually
+            return _node(np.asarray(x.sum()), (self,), lambda g: (broadcast(g, x.shape),))
+        axes = reduced_axes(axis, x.ndim)
+        # every input element contributed once
+        backward = lambda g: (broadcast(expand(g, axes, keepdims), x.shape),)  # noqa: E731
+        return _node(np.asarray(x.sum(axis=axes, keepdims=keepdims)), (self,), backward)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         x = self.data
-        axes = _axes(axis, x.ndim)
+        axes = reduced_axes(axis, x.ndim)
         scale = 1.0 / max(int(np.prod([x.shape[a] for a in axes])), 1)
 
         def backward(g):  # each of the n elements contributed 1/n
-            return (np.broadcast_to(_expand(g * scale, axes, keepdims), x.shape),)
+            return (broadcast(expand(g * scale, axes, keepdims), x.shape),)
 
-        return Tensor._make(np.asarray(x.mean(axis=axes, keepdims=keepdims)), (self,), backward)
+        return _node(np.asarray(x.mean(axis=axes, keepdims=keepdims)), (self,), backward)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """The largest value; when several are equal they share the gradient evenly."""
         x = self.data
-        axes = _axes(axis, x.ndim)
+        axes = reduced_axes(axis, x.ndim)
         out = np.asarray(x.max(axis=axes, keepdims=keepdims))
 
         def backward(g):
-            hit = x == _expand(out, axes, keepdims)
+            hit = x == expand(out, axes, keepdims)
             share = hit / hit.sum(axis=axes, keepdims=True).astype(x.dtype)
-            return (share * _expand(g, axes, keepdims),)
+            return (share * expand(g, axes, keepdims),)
 
-        return Tensor._make(out, (self,), backward)
+        return _node(out, (self,), backward)
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """``log(sum(exp(x)))`` computed as ``m + log(sum(exp(x - m)))`` with ``m = max(x)``."""
         x = self.data
-        axes = _axes(axis, x.ndim)
-        m = x.max(axis=axes, keepdims=True)
-        m[~np.isfinite(m)] = 0  # a row of -inf gives -inf, not nan
-        e = np.exp(x - m)  # every value in (0, 1]: no overflow
+        axes = reduced_axes(axis, x.ndim)
+        # the maximum, kept finite so that a row of -inf gives -inf rather than nan
+        m = np.maximum(x.max(axis=axes, keepdims=True), _lowest(x.dtype))
+        e = np.exp(x - m)  # every value in [0, 1]: no overflow
         total = e.sum(axis=axes, keepdims=True)
-        out = np.log(total) + m
+        out = np.log(total)
+        out += m
 
         def backward(g):  # d logsumexp(x) / dx = softmax(x) = e / total
-            return (_expand(g, axes, keepdims) * (e / total),)
+            dx = e / total
+            dx *= expand(g, axes, keepdims)
+            return (dx,)
 
-        return Tensor._make(out if keepdims else np.squeeze(out, axes), (self,), backward)
+        return _node(out if keepdims else np.squeeze(out, axes), (self,), backward)
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:
         old = self.data.shape
         new = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        return Tensor._make(self.data.reshape(new), (self,), lambda g: (g.reshape(old),))
+        return _node(self.data.reshape(new), (self,), lambda g: (g.reshape(old),))
 
     def transpose(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and not isinstance(axes[0], int):
             axes = tuple(axes[0])
         order = axes or tuple(reversed(range(self.data.ndim)))
         inverse = tuple(np.argsort(order))
-        return Tensor._make(self.data.transpose(order), (self,), lambda g: (g.transpose(inverse),))
+        return _node(self.data.transpose(order), (self,), lambda g: (g.transpose(inverse),))
 
     T = property(transpose)
 
@@ -435,7 +381,7 @@ class Tensor:
                 np.add.at(full, index, g)
             return (full,)
 
-        return Tensor._make(x[index], (self,), backward)
+        return _node(x[index], (self,), backward)
 
     # Composed operations (see ``functional``) as methods, so ``z.softmax(axis=1)`` reads well.
     def log_softmax(self, axis: int = -1) -> Tensor:
@@ -449,13 +395,40 @@ class Tensor:
 
 
 # ---------------------------------------------------------------------- helpers
+def _node(data: Any, parents: tuple[Tensor, ...], backward: Callable) -> Tensor:
+    """The result of an operation: a graph node when an input needs a gradient."""
+    out = _new(Tensor)
+    out.data = data if type(data) is np.ndarray else np.asarray(data)
+    out.grad, out._seq = None, _next_seq()
+    if _GRAD_ENABLED and (parents[0].requires_grad or (len(parents) == 2 and parents[1].requires_grad)):
+        out.requires_grad, out._parents, out._backward = True, parents, backward
+    else:
+        out.requires_grad, out._parents, out._backward = False, (), None
+    return out
+
+
+_new = object.__new__
+_LOWEST: dict[np.dtype, Any] = {}
+
+
+def _lowest(dtype: np.dtype) -> Any:
+    """The most negative finite number of ``dtype``."""
+    low = _LOWEST.get(dtype)
+    if low is None:
+        low = _LOWEST[dtype] = np.finfo(dtype).min
+    return low
+
+
+def _operands(a: Tensor, b: Any) -> tuple[np.ndarray, Any, tuple[Tensor, ...]]:
+    """The arrays of a binary operation and its parents; a constant ``b`` is no parent."""
+    if isinstance(b, Tensor):
+        return a.data, b.data, (a, b)
+    return a.data, b, (a,)
+
+
 def _value(x: Any) -> Any:
     """The array behind a tensor; numbers and arrays stay as they are (constants)."""
     return x.data if isinstance(x, Tensor) else x
-
-
-def _pair(a: Tensor, b: Any) -> tuple[Tensor, ...]:
-    return (a, b) if isinstance(b, Tensor) else (a,)
 
 
 def _lift(x: Any, like: Tensor) -> Tensor:
@@ -463,9 +436,9 @@ def _lift(x: Any, like: Tensor) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=like.data.dtype))
 
 
-def _binary(op: Callable, a: Any, b: Any, symbol: str) -> np.ndarray:
+def _broadcasting(op: Callable, a: Any, b: Any, symbol: str) -> np.ndarray:
     try:
-        return np.asarray(op(a, b))
+        return op(a, b)
     except ValueError:
         raise ValueError(
             f"{symbol}: shapes {np.shape(a)} and {np.shape(b)} do not broadcast; trailing axes "
@@ -476,38 +449,6 @@ def _binary(op: Callable, a: Any, b: Any, symbol: str) -> np.ndarray:
 def _is_basic(index: Any) -> bool:
     parts = index if isinstance(index, tuple) else (index,)
     return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
-
-
-def _matmul_backward(a, b, g, need_a, need_b):
-    """``@`` with vectors or stacks of matrices: treat vectors as 1-row / 1-column matrices."""
-    a2 = a[None, :] if a.ndim == 1 else a
-    b2 = b[:, None] if b.ndim == 1 else b
-    g2 = np.expand_dims(g, -1) if b.ndim == 1 else g
-    g2 = np.expand_dims(g2, -2) if a.ndim == 1 else g2
-    ga = _unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape) if need_a else None
-    gb = _unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape) if need_b else None
-    return ga, gb
-
-
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """The non-leaf nodes behind ``root``, each before all of its parents (iterative DFS)."""
-    order: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        node, parents_done = stack.pop()
-        if parents_done:  # everything it depends on is already placed: place it
-            order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for parent in node._parents:
-            if parent._backward is not None and id(parent) not in visited:
-                stack.append((parent, False))
-    order.reverse()  # outputs first: a node is processed after every node that uses it
-    return order
 
 
 from . import functional as _functional  # noqa: E402  (composed ops use Tensor)
