@@ -25,6 +25,7 @@ from . import schedules as _schedules
 from .callbacks import Callback
 from .layers import ActivationLayer, Dense, Layer, RMSNorm, _BufferCache
 from .network import Sequential
+from .threads import blas_threads, choose_threads
 from .training import History, _Data, accuracy_kind, count_correct, train
 from .validation import check_inputs, check_layer_sizes, check_positive_int, prepare_targets
 
@@ -260,9 +261,12 @@ class FFNN:
         return self.regularizer.penalty(p.data for p in self._decayed())
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        """Forward pass on a prepared array, in chunks; returns a new array."""
-        outs = [self.network.forward(X[i : i + _PREDICT_CHUNK]).copy() for i in range(0, len(X), _PREDICT_CHUNK)]
-        return outs[0] if len(outs) == 1 else np.concatenate(outs)
+        """Forward pass on a prepared array, in chunks written into one new array."""
+        out = np.empty((len(X), self.layer_sizes[-1]), dtype=self.dtype)
+        with blas_threads(choose_threads(min(len(X), _PREDICT_CHUNK))):
+            for i in range(0, len(X), _PREDICT_CHUNK):
+                out[i : i + _PREDICT_CHUNK] = self.network.forward(X[i : i + _PREDICT_CHUNK])
+        return out
 
     def _accuracy_kind(self, labels_given: bool) -> str | None:
         return accuracy_kind(self.loss.name, self.layer_sizes[-1], labels_given)
