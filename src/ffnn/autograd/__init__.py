@@ -7,7 +7,8 @@
 >>> x.grad
 array([2., 4., 6.])
 
-``Tensor`` (``tensor.py``) holds the primitive operations, each with its backward rule;
+``Tensor`` (``tensor.py``) holds the primitive operations, each with its backward rule, and
+``graph.py`` the walk behind ``backward()``;
 ``functional`` composes them (softmax, log-softmax, softplus, the losses); ``adapter`` runs an
 ``FFNN`` on the engine (``FFNN(..., engine="autograd")``). See ``docs/autograd.md``.
 """
