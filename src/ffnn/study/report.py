@@ -25,7 +25,7 @@ from .families import FAMILIES, FAMILY_TITLES, L1_LAMBDA, L2_LAMBDA
 __all__ = ["write_report", "render_report"]
 
 Entry = dict[str, Any]
-_DPI = 72
+_DPI = 90
 
 
 @dataclass
@@ -92,9 +92,13 @@ def _blocks(doc: dict[str, Any]) -> list[_Block]:
             f"(executor `{st['executor']}`), so they compare runs with each other, not machines."
         )),
     ]
+    distinct = {json.dumps(e["config"], sort_keys=True): e.get("run_seconds") or 0.0 for e in runs}
+    text = (f"{len(runs)} runs, {len(distinct)} distinct configurations (the 1x64 ReLU network, for one, serves five "
+            f"families); computing them took {sum(distinct.values()) / 60:.1f} minutes of worker time in all.")
     if "wall_seconds" in st:
-        blocks.append(_Block("p", f"This report: {st['computed']} runs computed, {st['cached']} taken from the cache, "
-                                  f"{st['wall_seconds']:.0f} s of wall time."))
+        text += (f" This invocation computed {st['computed']} and took {st['cached']} from the cache, in "
+                 f"{st['wall_seconds']:.0f} s of wall time.")
+    blocks.append(_Block("p", text))
     blocks += _summary(runs)
     for fam in FAMILIES:
         entries = [e for e in runs if e["family"] == fam]
@@ -113,6 +117,9 @@ def _summary(runs: list[Entry]) -> list[_Block]:
                      str(e["origin_accuracy"]), pp(e["test_accuracy"] - e["origin_accuracy"]),
                      "yes" if ok else "**no**"])
     blocks = [_Block("h2", "Summary")]
+    if runs and runs[0]["config"]["data"]["n_train"] is not None:
+        blocks.append(_Block("p", "**This is a reduced run (a subset of the data, fewer epochs): a smoke test of the "
+                                  "study, not its result.** The origin's figures below are for full training."))
     if rows:
         blocks.append(_Block("p", "Ours against every accuracy the origin report gives for its own network:"))
         blocks.append(_Block("table", headers=["family", "run", "ours", "origin", "Δ", "matches or beats"], rows=rows))
