@@ -138,7 +138,7 @@ class Tensor:
                     "backward(grad) with dL/d(this tensor)"
                 )
             return np.ones_like(self.data)
-        grad = np.asarray(_value(grad), dtype=self.data.dtype)
+        grad = np.array(_value(grad), dtype=self.data.dtype)  # a copy: the caller keeps theirs
         if grad.shape != self.data.shape:
             raise ValueError(f"backward(grad): grad has shape {grad.shape}, but the tensor has shape {self.data.shape}")
         return grad
