@@ -252,18 +252,24 @@ class RMSNorm(Layer):
         return self.params["scale"].grad
 
     def forward(self, x):
-        # r = 1 / sqrt(mean(x^2) + eps), xhat = x r, y = xhat g
-        ms = np.einsum("ij,ij->i", x, x) / x.shape[1]
-        self._r = (1.0 / np.sqrt(ms + self.eps)).astype(x.dtype, copy=False)[:, None]
-        self._xhat = np.multiply(x, self._r, out=self._buffer("xhat", x.shape, x.dtype))
+        # r = 1 / sqrt(mean(x^2) + eps), xhat = x r, y = xhat g; every array a reused buffer
+        r = self._r = self._buffer("r", (len(x), 1), x.dtype)
+        np.einsum("ij,ij->i", x, x, out=r[:, 0])
+        np.divide(r, x.shape[1], out=r)
+        r += self.eps
+        np.sqrt(r, out=r)
+        np.reciprocal(r, out=r)
+        self._xhat = np.multiply(x, r, out=self._buffer("xhat", x.shape, x.dtype))
         return np.multiply(self._xhat, self.scale, out=self._buffer("y", x.shape, x.dtype))
 
     def backward(self, grad):
         xhat, r = self._xhat, self._r
         np.einsum("ij,ij->j", grad, xhat, out=self.params["scale"].grad)  # dg = sum dy xhat
-        dxhat = grad * self.scale
+        dxhat = np.multiply(grad, self.scale, out=self._buffer("dxhat", grad.shape, grad.dtype))
         # dx = r (dxhat - xhat mean(dxhat xhat))
-        proj = np.einsum("ij,ij->i", dxhat, xhat)[:, None] / xhat.shape[1]
+        proj = self._buffer("proj", r.shape, r.dtype)
+        np.einsum("ij,ij->i", dxhat, xhat, out=proj[:, 0])
+        np.divide(proj, xhat.shape[1], out=proj)
         dx = self._buffer("dx", grad.shape, grad.dtype)
         np.multiply(xhat, proj, out=dx)
         np.subtract(dxhat, dx, out=dx)
