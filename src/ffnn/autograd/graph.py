@@ -115,3 +115,30 @@ def matmul_backward(a, b, g, need_a, need_b):
     ga = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape) if need_a else None
     gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape) if need_b else None
     return ga, gb
+
+def broadcasting(op: Any, a: Any, b: Any, symbol: str) -> np.ndarray:
+    """``op(a, b)``, with an error that names the operation when the shapes do not broadcast."""
+    try:
+        return op(a, b)
+    except ValueError:
+        raise ValueError(
+            f"{symbol}: shapes {np.shape(a)} and {np.shape(b)} do not broadcast; trailing axes "
+            "must be equal or 1 (reshape one operand, e.g. x.reshape(-1, 1))"
+        ) from None
+
+
+def is_basic_index(index: Any) -> bool:
+    """True for ints, slices, ``None`` and ``...``: an index that never repeats an element."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+_LOWEST: dict[np.dtype, Any] = {}
+
+
+def lowest(dtype: np.dtype) -> Any:
+    """The most negative finite number of ``dtype``."""
+    low = _LOWEST.get(dtype)
+    if low is None:
+        low = _LOWEST[dtype] = np.finfo(dtype).min
+    return low

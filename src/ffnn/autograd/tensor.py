@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import graph
-from .graph import broadcast, expand, reduced_axes, unbroadcast
+from .graph import broadcast, broadcasting, expand, is_basic_index, lowest, reduced_axes, unbroadcast
 
 __all__ = ["Tensor", "no_grad", "is_grad_enabled"]
 
@@ -146,7 +146,7 @@ class Tensor:
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other: Any) -> Tensor:
         a, b, parents = _operands(self, other)
-        out = _broadcasting(np.add, a, b, "+")
+        out = broadcasting(np.add, a, b, "+")
 
         def backward(g):  # d(a + b) = da + db
             return unbroadcast(g, a.shape), (unbroadcast(g, b.shape) if len(parents) == 2 else None)
@@ -157,7 +157,7 @@ class Tensor:
 
     def __sub__(self, other: Any) -> Tensor:
         a, b, parents = _operands(self, other)
-        out = _broadcasting(np.subtract, a, b, "-")
+        out = broadcasting(np.subtract, a, b, "-")
 
         def backward(g):
             return unbroadcast(g, a.shape), (unbroadcast(-g, b.shape) if len(parents) == 2 else None)
@@ -172,7 +172,7 @@ class Tensor:
 
     def __mul__(self, other: Any) -> Tensor:
         a, b, parents = _operands(self, other)
-        out = _broadcasting(np.multiply, a, b, "*")
+        out = broadcasting(np.multiply, a, b, "*")
 
         def backward(g):  # d(a b) = b da + a db
             ga = unbroadcast(g * b, a.shape) if self.requires_grad else None
@@ -184,7 +184,7 @@ class Tensor:
 
     def __truediv__(self, other: Any) -> Tensor:
         a, b, parents = _operands(self, other)
-        out = _broadcasting(np.true_divide, a, b, "/")
+        out = broadcasting(np.true_divide, a, b, "/")
 
         def backward(g):  # d(a / b) = da / b - (a / b^2) db
             ga = unbroadcast(g / b, a.shape) if self.requires_grad else None
@@ -201,9 +201,9 @@ class Tensor:
         if not isinstance(exponent, Tensor):  # a number: the common case, x ** 2
             k = exponent
             # d(a^k) = k a^(k-1) da
-            return _node(_broadcasting(np.power, a, k, "**"), (self,), lambda g: (g * (k * a ** (k - 1)),))
+            return _node(broadcasting(np.power, a, k, "**"), (self,), lambda g: (g * (k * a ** (k - 1)),))
         b = exponent.data
-        out = _broadcasting(np.power, a, b, "**")
+        out = broadcasting(np.power, a, b, "**")
 
         def backward(g):  # d(a^b) = b a^(b-1) da + a^b log(a) db
             ga = unbroadcast(g * b * a ** (b - 1), a.shape) if self.requires_grad else None
@@ -276,7 +276,7 @@ class Tensor:
     def maximum(self, other: Any) -> Tensor:
         """Element-wise maximum; at a tie each side gets half the gradient."""
         a, b, parents = _operands(self, other)
-        out = _broadcasting(np.maximum, a, b, "maximum")
+        out = broadcasting(np.maximum, a, b, "maximum")
 
         def backward(g):
             share = (a > b) + (a == b) * g.dtype.type(0.5)  # 1, 1/2 or 0, in g's dtype
@@ -289,7 +289,7 @@ class Tensor:
         """``self`` where ``condition`` holds, ``other`` elsewhere (like ``np.where(c, self, other)``)."""
         cond = np.asarray(_value(condition), dtype=bool)
         a, b, parents = _operands(self, other)
-        out = _broadcasting(lambda x, y: np.where(cond, x, y), a, b, "where")
+        out = broadcasting(lambda x, y: np.where(cond, x, y), a, b, "where")
 
         def backward(g):
             zero = np.zeros((), g.dtype)
@@ -341,7 +341,7 @@ class Tensor:
         x = self.data
         axes = reduced_axes(axis, x.ndim)
         # the maximum, kept finite so that a row of -inf gives -inf rather than nan
-        m = np.maximum(x.max(axis=axes, keepdims=True), _lowest(x.dtype))
+        m = np.maximum(x.max(axis=axes, keepdims=True), lowest(x.dtype))
         e = np.exp(x - m)  # every value in [0, 1]: no overflow
         total = e.sum(axis=axes, keepdims=True)
         out = np.log(total)
@@ -375,7 +375,7 @@ class Tensor:
 
         def backward(g):  # the gradient goes back where the values came from
             full = np.zeros_like(x)
-            if _is_basic(index):
+            if is_basic_index(index):
                 full[index] = g
             else:  # fancy indices may repeat: add, do not overwrite
                 np.add.at(full, index, g)
@@ -408,15 +408,6 @@ def _node(data: Any, parents: tuple[Tensor, ...], backward: Callable) -> Tensor:
 
 
 _new = object.__new__
-_LOWEST: dict[np.dtype, Any] = {}
-
-
-def _lowest(dtype: np.dtype) -> Any:
-    """The most negative finite number of ``dtype``."""
-    low = _LOWEST.get(dtype)
-    if low is None:
-        low = _LOWEST[dtype] = np.finfo(dtype).min
-    return low
 
 
 def _operands(a: Tensor, b: Any) -> tuple[np.ndarray, Any, tuple[Tensor, ...]]:
@@ -434,21 +425,6 @@ def _value(x: Any) -> Any:
 def _lift(x: Any, like: Tensor) -> Tensor:
     """A constant as a tensor of ``like``'s dtype (a tensor is returned unchanged)."""
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=like.data.dtype))
-
-
-def _broadcasting(op: Callable, a: Any, b: Any, symbol: str) -> np.ndarray:
-    try:
-        return op(a, b)
-    except ValueError:
-        raise ValueError(
-            f"{symbol}: shapes {np.shape(a)} and {np.shape(b)} do not broadcast; trailing axes "
-            "must be equal or 1 (reshape one operand, e.g. x.reshape(-1, 1))"
-        ) from None
-
-
-def _is_basic(index: Any) -> bool:
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
 
 
 from . import functional as _functional  # noqa: E402  (composed ops use Tensor)
