@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/ffnn train --out out/demo
+	$(VENV)/bin/ffnn train --out out/demo --plots out/demo --save out/demo/model.npz
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -112,16 +113,19 @@ def run(args: argparse.Namespace) -> int:
     spe = float(np.median(history.epoch_seconds))
     print(format_result("test", result))
     print(f"seconds per epoch: {spe:.3f} (median of {len(history.epoch_seconds)}), total {total:.1f} s")
-    if args.out is not None:
-        _write_outputs(args.out, model, history, result, spe)
     if args.save is not None:
+        Path(args.save).parent.mkdir(parents=True, exist_ok=True)
         model.save(args.save)
         print(f"saved model to {args.save}")
+    pictures: dict = {}
     if args.plots is not None:
         from ..viz import write_all
 
-        for path in write_all(model, history, args.plots).values():
+        pictures = write_all(model, history, args.plots)
+        for path in pictures.values():
             print(f"wrote {path}")
+    if args.out is not None:
+        _write_outputs(args.out, model, history, result, spe, pictures)
     return 0
 
 
@@ -131,7 +135,8 @@ def format_result(split: str, result: dict) -> str:
     return f"{acc}{split} loss: {result['loss']:.4f}"
 
 
-def _write_outputs(out: Path, model, history, result: dict, seconds_per_epoch: float) -> None:
+def _write_outputs(out: Path, model, history, result: dict, seconds_per_epoch: float,
+                   pictures: dict | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     metrics = {"config": model.get_config(), "test": result, "seconds_per_epoch": seconds_per_epoch,
                "history": history.to_dict()}
@@ -144,5 +149,9 @@ def _write_outputs(out: Path, model, history, result: dict, seconds_per_epoch: f
     lines += ["| epoch | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
     for i in range(len(history.epoch)):
         lines.append(f"| {i + 1} | " + " | ".join(f"{h[k][i]:.4f}" for k in keys) + " |")
+    images = {k: Path(p) for k, p in (pictures or {}).items() if str(p).endswith(".png")}
+    if images:
+        lines += ["", "## Pictures", ""]
+        lines += [f"![{kind}]({os.path.relpath(p.resolve(), out.resolve())})" for kind, p in images.items()]
     (out / "report.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {out / 'metrics.json'} and {out / 'report.md'}")
