@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 # Modules under ffnn.cli that define subcommands; add a name here to add a command.
 COMMANDS = ("train", "evaluate", "predict", "plot", "study")
