@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 
 bench: $(STAMP)
-	$(PY) benchmarks/bench_epoch.py
+	$(PY) benchmarks/bench_compare.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

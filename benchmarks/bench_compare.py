@@ -27,6 +27,7 @@ ffnn also runs with ``engine="autograd"`` (when ``ffnn.autograd.adapter`` import
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import gc
 import json
@@ -47,8 +48,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (784, 64, 64, 10)
 LEARNING_RATE = 0.01
-FFNN_VARIANTS = {  # name -> FFNN keyword arguments
+FFNN_VARIANTS = {  # name -> FFNN keyword arguments ("threads" sets FFNN_NUM_THREADS for the run)
     "ffnn": {},
+    "ffnn 1 thread": {"threads": 1},
     "ffnn autograd": {"engine": "autograd"},
     "ffnn rmsnorm": {"rmsnorm": True},
     "ffnn float64": {"dtype": "float64"},
@@ -80,7 +82,7 @@ class FfnnRunner:
         import ffnn
 
         self.ffnn, self.data = ffnn, data
-        self.variants = {"ffnn": {}, "ffnn rmsnorm": {"rmsnorm": True}, "ffnn float64": {"dtype": "float64"}}
+        self.variants = {k: v for k, v in FFNN_VARIANTS.items() if "engine" not in v}
         self.skipped = {}
         try:  # the autograd engine is optional: time it only when it imports and trains
             import ffnn.autograd.adapter  # noqa: F401
@@ -94,14 +96,31 @@ class FfnnRunner:
     def _model(self, **kwargs):
         return self.ffnn.FFNN(list(SIZES), ["relu", "relu", "softmax"], "cce", seed=0, **kwargs)
 
+    @contextlib.contextmanager
+    def _threads(self, variant):
+        """Set FFNN_NUM_THREADS for a variant that asks for it; put the old value back."""
+        threads, old = self.variants[variant].get("threads"), os.environ.get("FFNN_NUM_THREADS")
+        if threads is not None:
+            os.environ["FFNN_NUM_THREADS"] = str(threads)
+        try:
+            yield
+        finally:
+            if old is None:
+                os.environ.pop("FFNN_NUM_THREADS", None)
+            else:
+                os.environ["FFNN_NUM_THREADS"] = old
+
     def train(self, variant, batch_size, epochs):
-        model = self._model(**self.variants[variant])
-        model.fit(self.data["X_train"], self.data["y_train"], epochs=epochs, batch_size=batch_size,
-                  learning_rate=LEARNING_RATE, verbose=0)
+        kwargs = {k: v for k, v in self.variants[variant].items() if k != "threads"}
+        with self._threads(variant):
+            model = self._model(**kwargs)
+            model.fit(self.data["X_train"], self.data["y_train"], epochs=epochs, batch_size=batch_size,
+                      learning_rate=LEARNING_RATE, verbose=0)
         return model
 
-    def predict_proba(self, model, X):
-        return model.predict(X)
+    def predict_proba(self, variant, model, X):
+        with self._threads(variant):
+            return model.predict(X)
 
     def versions(self):
         return {"ffnn": self.ffnn.__version__ if hasattr(self.ffnn, "__version__") else "dev"}
@@ -126,7 +145,7 @@ class SklearnRunner:
         )
         return clf.fit(self.data["X_train"], self.data["y_train"])
 
-    def predict_proba(self, model, X):
+    def predict_proba(self, variant, model, X):
         return model.predict_proba(X)
 
     def versions(self):
@@ -165,7 +184,7 @@ class TorchRunner:
                 opt.step()
         return model
 
-    def predict_proba(self, model, X):
+    def predict_proba(self, variant, model, X):
         with self.torch.no_grad():
             return self.torch.softmax(model(self.torch.from_numpy(X)), dim=1).numpy()
 
@@ -220,12 +239,12 @@ def _do_job(runner, job, data, last_model):
     if kind == "evaluate":  # accuracy and inference of the model trained by the last job
         model = last_model[job["variant"]]
         X = data["X_test"]
-        proba = runner.predict_proba(model, X)
+        proba = runner.predict_proba(job["variant"], model, X)
         accuracy = float(np.mean(np.asarray(proba).argmax(axis=1) == data["y_test"]))
         times = []
         for _ in range(5):
             start = time.perf_counter()
-            runner.predict_proba(model, X)
+            runner.predict_proba(job["variant"], model, X)
             times.append(time.perf_counter() - start)
         return {"accuracy": accuracy, "samples_per_second": len(X) / min(times)}
     raise ValueError(f"unknown job {kind!r}")
