@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip install -q -e ".[dev,dask]"
 	@# PyTorch is an optional oracle for the tests (skipped cleanly when absent).
 	-$(PY) -m pip install -q "torch==2.13.0" || echo "torch not installed: PyTorch comparisons will be skipped"
 	touch $(STAMP)
