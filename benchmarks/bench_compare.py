@@ -18,7 +18,7 @@ Also measured, in the parent between repeats: the rate of the training step's ma
 products alone (the 8 products of one step at these shapes, best of 1 and all BLAS threads)
 and the seconds per epoch they imply: a lower bound for any implementation on this BLAS.
 Then once per framework: test accuracy after 10 epochs at batch 32, and inference samples per
-second on the 10,000 test images (class probabilities, best of 5).
+second on the 10,000 test images (class probabilities, best of 10).
 
 ffnn also runs with ``engine="autograd"`` (when ``ffnn.autograd.adapter`` imports and works),
 ``rmsnorm=True`` and ``dtype="float64"``, so their costs are visible. Nothing here is asserted.
@@ -242,7 +242,7 @@ def _do_job(runner, job, data, last_model):
         proba = runner.predict_proba(job["variant"], model, X)
         accuracy = float(np.mean(np.asarray(proba).argmax(axis=1) == data["y_test"]))
         times = []
-        for _ in range(5):
+        for _ in range(10):
             start = time.perf_counter()
             runner.predict_proba(job["variant"], model, X)
             times.append(time.perf_counter() - start)
@@ -458,7 +458,7 @@ def describe(result: dict) -> str:
         f"Run {s['date']}: {s['sizes']} ReLU/softmax, SGD lr {s['learning_rate']}, float32, {s['n_train']} "
         f"training images; median of {s['repeats']} interleaved repeats of {s['epochs']} epoch(s) each "
         f"(s/epoch = whole training call / epochs). Test accuracy after {s['accuracy_epochs']} epochs at "
-        "that batch size; inference: class probabilities for the 10,000 test images, best of 5, on that model; "
+        "that batch size; inference: class probabilities for the 10,000 test images, best of 10, on that model; "
         f"peak RSS: whole worker process during training (the float32 training set is {s['dataset_float32_mib']:.0f} MiB).",
         *blas, *skipped,
     ])
