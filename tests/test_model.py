@@ -230,3 +230,14 @@ def test_config_round_trip_rebuilds_the_same_architecture():
     for (n1, a), (n2, b) in zip(m.get_params().items(), m2.get_params().items()):
         assert n1 == n2
         np.testing.assert_array_equal(a, b)
+
+
+def test_finite_check_accepts_huge_finite_values_and_counts_bad_ones():
+    from ffnn.validation import check_inputs
+
+    big = np.full((3, 2), 3e38, dtype=np.float32)  # finite, though their sum overflows float32
+    assert check_inputs(big, 2, np.dtype(np.float32)) is not None
+    bad = big.copy()
+    bad[0, 1], bad[2, 0] = np.inf, np.nan
+    with pytest.raises(ValueError, match="X contains 2 NaN or infinite"):
+        check_inputs(bad, 2, np.dtype(np.float32))

@@ -57,9 +57,16 @@ def _numeric_array(value: Any, name: str) -> np.ndarray:
 
 
 def _check_finite(arr: np.ndarray, name: str) -> None:
-    # min and max propagate NaN and reach +-inf: two passes, no boolean copy of the whole data
-    if np.issubdtype(arr.dtype, np.floating) and arr.size and not (np.isfinite(arr.min()) and np.isfinite(arr.max())):
-        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+    # One pass, no boolean copy of the data: a finite sum proves every element finite (NaN and
+    # inf propagate). Only a non-finite sum (bad data, or a sum that overflowed) gets the exact count.
+    if not np.issubdtype(arr.dtype, np.floating) or not arr.size:
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = arr.sum()
+    if np.isfinite(total):
+        return
+    bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+    if bad:
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); clean or impute them first")
 
 
