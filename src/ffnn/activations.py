@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .registry import Registry
+from .registry import Configurable, Registry
 
 __all__ = [
     "ACTIVATIONS",
@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 
-class Activation:
+class Activation(Configurable):
     """Base class. Subclasses implement ``forward`` and ``backward``.
 
     ``output_range`` is the closed interval the outputs can take; the model uses it to refuse
@@ -79,11 +79,6 @@ class Activation:
     def get_config(self) -> dict[str, Any]:
         """The name and parameters that rebuild this activation through ``get()``."""
         return {"name": self.name}
-
-    def __repr__(self) -> str:
-        params = {k: v for k, v in self.get_config().items() if k != "name"}
-        inner = ", ".join(f"{k}={v!r}" for k, v in params.items())
-        return f"{type(self).__name__}({inner})"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Activation) and self.get_config() == other.get_config()

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .registry import Registry
+from .registry import Configurable, Registry
 
 __all__ = [
     "INITIALIZERS",
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 
-class Initializer:
+class Initializer(Configurable):
     """Base class. ``bias_default`` says whether biases are drawn (``"same"``) or ``"zero"``."""
 
     name: str = "initializer"
@@ -42,13 +42,6 @@ class Initializer:
 
     def __call__(self, shape: tuple[int, ...], rng: np.random.Generator, dtype: Any) -> np.ndarray:
         raise NotImplementedError
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name}
-
-    def __repr__(self) -> str:
-        params = {k: v for k, v in self.get_config().items() if k != "name"}
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
 
 
 INITIALIZERS: Registry[Initializer] = Registry("initializer", Initializer)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .activations import Activation, Sigmoid, Softmax
-from .registry import Registry
+from .registry import Configurable, Registry
 
 __all__ = [
     "LOSSES",
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 
-class Loss:
+class Loss(Configurable):
     """Base class: ``value(p, y)`` is a float, ``gradient(p, y)`` is ``dL/dp``, shaped like ``p``.
 
     ``needs_probabilities`` marks losses whose predictions and targets must lie in [0, 1].
@@ -57,12 +57,6 @@ class Loss:
 
     def __call__(self, p: np.ndarray, y: np.ndarray) -> float:
         return self.value(np.asarray(p), np.asarray(y))
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}()"
 
 
 LOSSES: Registry[Loss] = Registry("loss", Loss)

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .registry import Registry
+from .registry import Configurable, Registry
 from .validation import check_positive_float
 
 __all__ = ["OPTIMIZERS", "Optimizer", "SGD", "Momentum", "Adam", "get"]
@@ -38,7 +38,7 @@ __all__ = ["OPTIMIZERS", "Optimizer", "SGD", "Momentum", "Adam", "get"]
 _CONVENTIONS = ("pytorch", "sklearn")
 
 
-class Optimizer:
+class Optimizer(Configurable):
     """Base class. Call ``bind(params, grads)`` once, then ``step()`` after each backward.
 
     Subclasses name their state vectors in ``state_names``; ``bind`` allocates them (zeros) or
@@ -106,10 +106,6 @@ class Optimizer:
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "learning_rate": self.learning_rate}
-
-    def __repr__(self) -> str:
-        params = {k: v for k, v in self.get_config().items() if k != "name"}
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
 
 
 OPTIMIZERS: Registry[Optimizer] = Registry("optimizer", Optimizer)

@@ -13,6 +13,20 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 
+class Configurable:
+    """A registered component: ``get_config()`` gives its name and parameters (plain data that
+    ``Registry.get`` turns back into an equal object), and ``repr`` shows them."""
+
+    name: str = "component"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    def __repr__(self) -> str:
+        params = {k: v for k, v in self.get_config().items() if k != "name"}
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
+
+
 def _normalise(name: str) -> str:
     return name.strip().lower().replace("-", "_").replace(" ", "_")
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 
-from .registry import Registry
+from .registry import Configurable, Registry
 
 __all__ = ["REGULARIZERS", "Regularizer", "L1", "L2", "get"]
 
 
-class Regularizer:
+class Regularizer(Configurable):
     """Base class: ``penalty(weights)`` and ``add_gradient(weight, grad)`` (in place)."""
 
     name: str = "regularizer"
@@ -36,9 +36,6 @@ class Regularizer:
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "lam": self.lam}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(lam={self.lam!r})"
 
 
 REGULARIZERS: Registry[Regularizer] = Registry("regularizer", Regularizer)

@@ -12,26 +12,19 @@ import math
 import numbers
 from typing import Any
 
-from .registry import Registry
+from .registry import Configurable, Registry
 from .validation import check_positive_float, check_positive_int
 
 __all__ = ["SCHEDULES", "Schedule", "Constant", "StepDecay", "ExponentialDecay", "CosineDecay", "get"]
 
 
-class Schedule:
+class Schedule(Configurable):
     """Base class: ``schedule(epoch, base_lr, total_epochs) -> learning rate``."""
 
     name: str = "schedule"
 
     def __call__(self, epoch: int, base_lr: float, total_epochs: int) -> float:
         raise NotImplementedError
-
-    def get_config(self) -> dict[str, Any]:
-        return {"name": self.name}
-
-    def __repr__(self) -> str:
-        params = {k: v for k, v in self.get_config().items() if k != "name"}
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in params.items())})"
 
 
 SCHEDULES: Registry[Schedule] = Registry("learning-rate schedule", Schedule)
