@@ -345,22 +345,3 @@ def test_plain_fit_records_that_nothing_extra_is_on():
     assert h.params["optimizer"] == {"name": "sgd", "learning_rate": 0.01}
     assert h.params["lr_schedule"] is None and h.params["early_stopping"] is None
     assert h.params["callbacks"] == [] and "learning_rate" not in h.history
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_sgd_blas_update_equals_the_numpy_update(dtype, monkeypatch):
-    """SGD's one-pass BLAS axpy (with SciPy) and its two-pass NumPy fallback take the same step."""
-    from ffnn import optimizers as O
-
-    rng = np.random.default_rng(0)
-    start, grads = rng.normal(size=1000).astype(dtype), rng.normal(size=1000).astype(dtype)
-    results = []
-    for axpy in (O._inplace_axpy, lambda d: None):
-        monkeypatch.setattr(O, "_inplace_axpy", axpy)
-        params = start.copy()
-        opt = O.SGD(learning_rate=0.1)
-        opt.bind(params, grads)
-        opt.step()
-        results.append(params)
-    np.testing.assert_allclose(results[0], results[1], rtol=1e-6 if dtype == np.float32 else 1e-14)
-    np.testing.assert_allclose(results[1], start - dtype(0.1) * grads, rtol=1e-6)

@@ -134,35 +134,12 @@ def _check_convention(convention: Any) -> str:
 
 @OPTIMIZERS.register("sgd", "gd", "gradient_descent")
 class SGD(Optimizer):
-    """Plain gradient descent: ``w <- w - learning_rate * dL/dw``. Nothing else.
-
-    Where SciPy is installed the update is one BLAS ``axpy`` pass over the flat buffers
-    (about 4x faster than two NumPy passes; the same arithmetic up to float rounding order).
-    """
-
-    def bind(self, params: np.ndarray, grads: np.ndarray) -> None:
-        super().bind(params, grads)
-        self._axpy = _inplace_axpy(params.dtype)
+    """Plain gradient descent: ``w <- w - learning_rate * dL/dw``. Nothing else."""
 
     def step(self) -> None:
-        if self._axpy is not None:
-            self._axpy(self.grads, self.params, a=-self.learning_rate)
-        else:
-            np.multiply(self.grads, self.learning_rate, out=self._scratch)
-            self.params -= self._scratch
+        np.multiply(self.grads, self.learning_rate, out=self._scratch)
+        self.params -= self._scratch
         self.iterations += 1
-
-
-def _inplace_axpy(dtype: np.dtype) -> Any:
-    """SciPy's BLAS ``y += a x`` for ``dtype`` when it updates ``y`` in place, else ``None``."""
-    try:
-        from scipy.linalg.blas import get_blas_funcs
-    except ImportError:
-        return None
-    x, y = np.ones(3, dtype=dtype), np.ones(3, dtype=dtype)
-    axpy = get_blas_funcs("axpy", (y,))
-    axpy(x, y, a=-0.5)
-    return axpy if np.array_equal(y, np.full(3, 0.5, dtype=dtype)) else None
 
 
 @OPTIMIZERS.register("momentum", "sgd_momentum", "nesterov")
