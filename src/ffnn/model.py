@@ -16,17 +16,14 @@ from typing import Any
 import numpy as np
 
 from . import activations as _activations
-from . import callbacks as _callbacks
 from . import initializers as _initializers
 from . import losses as _losses
-from . import optimizers as _optimizers
 from . import regularizers as _regularizers
-from . import schedules as _schedules
 from .callbacks import Callback
 from .layers import ActivationLayer, Dense, Layer, RMSNorm, _BufferCache
 from .network import Sequential
 from .threads import blas_threads, choose_threads
-from .training import History, _Data, accuracy_kind, count_correct, train
+from .training import History, _Data, accuracy_kind, count_correct, plan_run, train
 from .validation import check_inputs, check_layer_sizes, check_positive_int, prepare_targets
 
 __all__ = ["FFNN"]
@@ -346,33 +343,20 @@ class FFNN:
             raise ValueError(f"initial_epoch must be an integer >= 0, got {initial_epoch!r}")
         data = self._prepare(X, y)
         validation = self._prepare_validation(validation_data)
-        opt = self._make_optimizer(optimizer, learning_rate)
-        schedule = None if lr_schedule is None else _schedules.get(lr_schedule)
-        stopper = _callbacks.make_early_stopping(early_stopping)
-        if stopper is not None and stopper.monitor.startswith("val_") and validation is None:
-            raise ValueError(
-                f"early stopping monitors {stopper.monitor!r} but no validation_data was given; "
-                "pass validation_data=(X_val, y_val) or monitor 'loss'"
-            )
-        cbs = list(callbacks or ()) + ([stopper] if stopper is not None else [])
-        history = History(params={
-            "epochs": epochs, "batch_size": batch_size, "shuffle": bool(shuffle),
-            "optimizer": opt.get_config(), "n_samples": len(data.X), "seed": self.seed,
-            "lr_schedule": None if schedule is None else schedule.get_config(),
-            "early_stopping": None if stopper is None else stopper.get_config(),
-            "callbacks": [getattr(cb, "__name__", type(cb).__name__) for cb in callbacks or ()],
-            "initial_epoch": initial_epoch,
-        })
-        self.optimizer = opt
-        self.history = train(
-            self, data, epochs=epochs, batch_size=batch_size, optimizer=opt,
-            validation=validation, verbose=int(verbose), shuffle=bool(shuffle),
-            callbacks=cbs, history=history, lr_schedule=schedule, initial_epoch=initial_epoch,
+        plan = plan_run(
+            optimizer=optimizer, learning_rate=learning_rate, lr_schedule=lr_schedule,
+            early_stopping=early_stopping, callbacks=callbacks, has_validation=validation is not None,
+            record={"epochs": epochs, "batch_size": batch_size, "shuffle": bool(shuffle),
+                    "n_samples": len(data.X), "seed": self.seed, "initial_epoch": initial_epoch},
         )
-        if stopper is not None:
-            history.params["early_stopping"].update(
-                best_epoch=stopper.best_epoch, best=stopper.best, stopped_epoch=stopper.stopped_epoch
-            )
+        self.optimizer = plan.optimizer
+        train(
+            self, data, epochs=epochs, batch_size=batch_size, optimizer=plan.optimizer,
+            validation=validation, verbose=int(verbose), shuffle=bool(shuffle),
+            callbacks=plan.callbacks, history=plan.history, lr_schedule=plan.schedule,
+            initial_epoch=initial_epoch,
+        )
+        self.history = plan.finish()
         return self.history
 
     def _prepare_validation(self, validation_data: Any) -> _Data | None:
@@ -381,14 +365,6 @@ class FFNN:
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
             raise TypeError("validation_data must be a tuple (X_val, y_val)")
         return self._prepare(*validation_data, name="_val")
-
-    @staticmethod
-    def _make_optimizer(optimizer: Any, learning_rate: float) -> _optimizers.Optimizer:
-        if isinstance(optimizer, _optimizers.Optimizer):
-            return optimizer
-        if isinstance(optimizer, dict):
-            return _optimizers.get({"learning_rate": learning_rate, **optimizer})
-        return _optimizers.get(optimizer, learning_rate=learning_rate)
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:

@@ -33,7 +33,7 @@ import numpy as np
 from .registry import Configurable, Registry
 from .validation import check_positive_float
 
-__all__ = ["OPTIMIZERS", "Optimizer", "SGD", "Momentum", "Adam", "get"]
+__all__ = ["OPTIMIZERS", "Optimizer", "SGD", "Momentum", "Adam", "build", "get"]
 
 _CONVENTIONS = ("pytorch", "sklearn")
 
@@ -109,6 +109,16 @@ class Optimizer(Configurable):
 
 
 OPTIMIZERS: Registry[Optimizer] = Registry("optimizer", Optimizer)
+
+
+def build(spec: Any, learning_rate: float) -> Optimizer:
+    """The optimiser ``fit`` uses: an ``Optimizer`` as it is (its state continues), or a name or
+    config dict built with ``learning_rate`` unless the dict sets its own."""
+    if isinstance(spec, Optimizer):
+        return spec
+    if isinstance(spec, dict):
+        return get({"learning_rate": learning_rate, **spec})
+    return get(spec, learning_rate=learning_rate)
 
 
 def get(spec: Any, **kwargs: Any) -> Optimizer:

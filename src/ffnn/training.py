@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import callbacks as _callbacks
+from . import optimizers as _optimizers
+from . import schedules as _schedules
 from .optimizers import Optimizer
 from .progress import ProgressBar
 from .schedules import Schedule
@@ -23,7 +26,7 @@ from .threads import blas_threads, choose_threads
 if TYPE_CHECKING:
     from .model import FFNN
 
-__all__ = ["History", "TrainingDivergedError", "train", "accuracy_kind", "count_correct"]
+__all__ = ["History", "TrainingDivergedError", "RunPlan", "plan_run", "train", "accuracy_kind", "count_correct"]
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -93,6 +96,58 @@ class _Data:
     X: np.ndarray
     Y: np.ndarray
     labels: np.ndarray | None
+
+
+@dataclass
+class RunPlan:
+    """What one ``fit`` call will use, built from its arguments by ``plan_run``."""
+
+    optimizer: Optimizer
+    schedule: Schedule | None
+    stopper: Any  # an EarlyStopping or None
+    callbacks: list[Any]
+    history: History
+
+    def finish(self) -> History:
+        """Record where early stopping ended, after training."""
+        if self.stopper is not None:
+            s = self.stopper
+            self.history.params["early_stopping"].update(
+                best_epoch=s.best_epoch, best=s.best, stopped_epoch=s.stopped_epoch
+            )
+        return self.history
+
+
+def plan_run(
+    *,
+    optimizer: Any,
+    learning_rate: float,
+    lr_schedule: Any,
+    early_stopping: Any,
+    callbacks: Sequence[Any] | None,
+    has_validation: bool,
+    record: dict[str, Any],
+) -> RunPlan:
+    """Build the optimiser, schedule and early stopping a ``fit`` asked for, and a ``History``
+    whose ``params`` record every one of them (plus ``record``: epochs, batch size...)."""
+    opt = _optimizers.build(optimizer, learning_rate)
+    schedule = None if lr_schedule is None else _schedules.get(lr_schedule)
+    stopper = _callbacks.make_early_stopping(early_stopping)
+    if stopper is not None and stopper.monitor.startswith("val_") and not has_validation:
+        raise ValueError(
+            f"early stopping monitors {stopper.monitor!r} but no validation_data was given; "
+            "pass validation_data=(X_val, y_val) or monitor 'loss'"
+        )
+    user_callbacks = list(callbacks or ())
+    history = History(params={
+        **record,
+        "optimizer": opt.get_config(),
+        "lr_schedule": None if schedule is None else schedule.get_config(),
+        "early_stopping": None if stopper is None else stopper.get_config(),
+        "callbacks": [getattr(cb, "__name__", type(cb).__name__) for cb in user_callbacks],
+    })
+    all_callbacks = user_callbacks + ([stopper] if stopper is not None else [])
+    return RunPlan(opt, schedule, stopper, all_callbacks, history)
 
 
 def train(
