@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .idx import DatasetError, find_idx_files, load_idx
+from .idx import first_idx_directory, load_idx
 
 __all__ = ["FASHION_MNIST_SHA256", "FASHION_MNIST_CLASSES", "find_fashion_mnist", "load_fashion_mnist"]
 
@@ -40,17 +40,11 @@ def _candidates() -> list[Path]:
 def find_fashion_mnist(path: str | Path | None = None) -> Path:
     """The directory holding Fashion-MNIST: ``path``, ``$FFNN_FASHION_MNIST_DIR``, or Debian's."""
     places = [Path(path)] if path is not None else _candidates()
-    for directory in places:
-        try:
-            find_idx_files(directory)
-        except DatasetError:
-            continue
-        return directory
-    looked = "\n  ".join(str(p) for p in places)
-    raise DatasetError(
-        "Fashion-MNIST not found. Looked in:\n  " + looked + "\nOn Debian or Ubuntu: "
-        "sudo apt-get install dataset-fashion-mnist (installs it in /usr/share/datasets/fashion-mnist); "
-        "otherwise put the four IDX files in a directory and set FFNN_FASHION_MNIST_DIR to it."
+    return first_idx_directory(
+        places, "Fashion-MNIST",
+        "On Debian or Ubuntu: sudo apt-get install dataset-fashion-mnist (installs it in "
+        "/usr/share/datasets/fashion-mnist); otherwise put the four IDX files in a directory and "
+        "set FFNN_FASHION_MNIST_DIR to it.",
     )
 
 

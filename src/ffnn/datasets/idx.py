@@ -104,6 +104,19 @@ def find_idx_files(directory: str | Path) -> dict[str, Path]:
     return found
 
 
+def first_idx_directory(places: list[Path], what: str, hint: str) -> Path:
+    """The first of ``places`` holding a complete set of IDX files; else a ``DatasetError``
+    that lists where it looked and ends with ``hint`` (how to get the files)."""
+    for directory in places:
+        try:
+            find_idx_files(directory)
+        except DatasetError:
+            continue
+        return directory
+    looked = "\n  ".join(str(p) for p in places)
+    raise DatasetError(f"{what} not found. Looked in:\n  {looked}\n{hint}")
+
+
 def idx_images(a: np.ndarray, source: str = "<images>") -> np.ndarray:
     """Images ``(n, h, w...)`` as float32 rows in [0, 1]: uint8 pixels are divided by 255."""
     if a.ndim < 2:

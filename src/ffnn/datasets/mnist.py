@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .idx import DatasetError, load_idx
+from .idx import first_idx_directory, load_idx
 from .split import split_train_test
 
 __all__ = ["MNIST_SHA256", "find_mnist", "load_mnist", "load_mnist_all", "load_mnist_80_20"]
@@ -35,25 +35,14 @@ def _candidates() -> list[Path]:
     return found
 
 
-def _file_in(directory: Path, stem: str) -> Path | None:
-    for name in (stem + ".gz", stem):
-        if (directory / name).is_file():
-            return directory / name
-    return None
-
-
 def find_mnist(path: str | Path | None = None) -> Path:
     """The directory holding the four MNIST files: ``path``, ``$FFNN_MNIST_DIR`` or ``data/mnist``."""
     places = [Path(path)] if path is not None else _candidates()
-    for directory in places:
-        if all(_file_in(directory, stem) for stem in MNIST_SHA256):
-            return directory
-    looked = "\n  ".join(str(p) for p in places)
-    raise DatasetError(
-        "MNIST files not found. Looked in:\n  " + looked + "\nPut the four files "
-        "(train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, "
-        "t10k-labels-idx1-ubyte.gz) in data/mnist of the repository (they ship with it), or "
-        "point FFNN_MNIST_DIR at a directory holding them."
+    return first_idx_directory(
+        places, "MNIST files",
+        "Put the four files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
+        "t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) in data/mnist of the repository "
+        "(they ship with it), or point FFNN_MNIST_DIR at a directory holding them.",
     )
 
 
