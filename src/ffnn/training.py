@@ -186,7 +186,6 @@ def train(
 
 def _run_epochs(model, data, epochs, batch_size, optimizer, validation, verbose, shuffle,
                 hooks, history, lr_schedule, initial_epoch, base_lr) -> None:
-    net = model.network
     kind = model._accuracy_kind(data.labels is not None)
     batches = _Batches(data, batch_size)
     last = initial_epoch + epochs
@@ -195,31 +194,9 @@ def _run_epochs(model, data, epochs, batch_size, optimizer, validation, verbose,
         if lr_schedule is not None:
             optimizer.learning_rate = lr_schedule(epoch, base_lr, last)
         start = time.perf_counter()
-        snapshot = net.flat_params.copy()
         order = model.rng.permutation(len(data.X)) if shuffle else None
         bar = ProgressBar(batches.count, f"Epoch {epoch + 1}/{last}", enabled=verbose >= 1)
-        loss_sum = correct = 0.0
-        for b, (xb, yb, lb) in enumerate(batches.iterate(order)):
-            loss, output = model._loss_and_gradients(xb, yb)
-            if not math.isfinite(loss):
-                net.flat_params[...] = snapshot
-                bar.close()
-                raise TrainingDivergedError(
-                    f"the training loss became {loss} at epoch {epoch + 1}, batch {b + 1}; the "
-                    f"learning rate {optimizer.learning_rate:g} is probably too large, try a "
-                    f"smaller one (e.g. {optimizer.learning_rate / 10:g}). The weights were "
-                    "restored to the start of that epoch."
-                )
-            optimizer.step()
-            loss_sum += loss * len(xb)
-            if kind is not None:
-                correct += count_correct(output, yb, lb, kind)
-            bar.update()
-            if verbose and b % 50 == 0:
-                bar.set_postfix(f"loss={loss_sum / ((b + 1) * batch_size):.4f}")
-        logs = {"loss": loss_sum / len(data.X)}
-        if kind is not None:
-            logs["accuracy"] = correct / len(data.X)
+        logs = _one_epoch(model, batches, order, optimizer, kind, bar, epoch)
         if validation is not None:
             val = model._evaluate_prepared(validation.X, validation.Y, validation.labels)
             logs.update({f"val_{k}": v for k, v in val.items()})
@@ -232,6 +209,37 @@ def _run_epochs(model, data, epochs, batch_size, optimizer, validation, verbose,
         if stop:
             break
     hooks.train_end()
+
+
+def _one_epoch(model, batches, order, optimizer, kind, bar, epoch) -> dict[str, float]:
+    """One pass over the batches: forward, backward, step; the epoch's mean loss (and accuracy).
+
+    A non-finite loss restores the weights of the epoch's start and raises."""
+    net, n = model.network, len(batches.data.X)
+    snapshot = net.flat_params.copy()
+    loss_sum = correct = 0.0
+    for b, (xb, yb, lb) in enumerate(batches.iterate(order)):
+        loss, output = model._loss_and_gradients(xb, yb)
+        if not math.isfinite(loss):
+            net.flat_params[...] = snapshot
+            bar.close()
+            raise TrainingDivergedError(
+                f"the training loss became {loss} at epoch {epoch + 1}, batch {b + 1}; the "
+                f"learning rate {optimizer.learning_rate:g} is probably too large, try a "
+                f"smaller one (e.g. {optimizer.learning_rate / 10:g}). The weights were "
+                "restored to the start of that epoch."
+            )
+        optimizer.step()
+        loss_sum += loss * len(xb)
+        if kind is not None:
+            correct += count_correct(output, yb, lb, kind)
+        bar.update()
+        if bar.enabled and b % 50 == 0:
+            bar.set_postfix(f"loss={loss_sum / ((b + 1) * batches.batch_size):.4f}")
+    logs = {"loss": loss_sum / n}
+    if kind is not None:
+        logs["accuracy"] = correct / n
+    return logs
 
 
 class _Hooks:
