@@ -56,6 +56,10 @@ FFNN_VARIANTS = {  # name -> FFNN keyword arguments ("threads" sets FFNN_NUM_THR
     "ffnn float64": {"dtype": "float64"},
 }
 FRAMEWORKS = ("ffnn", "sklearn", "torch")
+# Pause before every timed job: OpenBLAS worker threads keep spinning for ~0.1 s after their
+# last product (and OpenMP's for a while too), so a job started at once would share the cores
+# with the previous worker's (or the parent's) spinning threads.
+SETTLE_SECONDS = 0.3
 
 
 # ---------------------------------------------------------------------------- memory
@@ -387,6 +391,7 @@ def _measure(args, workers, n_train) -> dict:
         for b in args.batch_sizes:
             rates[b].append(matmul_rate(b, n_train))
             for fw, v in order:
+                time.sleep(SETTLE_SECONDS)
                 ans = workers[fw].ask({"job": "train", "variant": v, "batch_size": b, "epochs": args.epochs})
                 if "error" in ans or "unavailable" in ans:
                     raise RuntimeError(f"{v} at batch {b} failed:\n{ans.get('error') or ans['unavailable']}")
@@ -398,6 +403,7 @@ def _measure(args, workers, n_train) -> dict:
     for fw, v in configs:  # accuracy after the full training, then inference on that model
         ans = workers[fw].ask({"job": "train", "variant": v, "batch_size": args.accuracy_batch,
                                "epochs": args.accuracy_epochs})
+        time.sleep(SETTLE_SECONDS)
         ans = workers[fw].ask({"job": "evaluate", "variant": v})
         if "error" in ans:
             raise RuntimeError(f"evaluating {v} failed:\n{ans['error']}")

@@ -241,3 +241,43 @@ def test_finite_check_accepts_huge_finite_values_and_counts_bad_ones():
     bad[0, 1], bad[2, 0] = np.inf, np.nan
     with pytest.raises(ValueError, match="X contains 2 NaN or infinite"):
         check_inputs(bad, 2, np.dtype(np.float32))
+
+
+@pytest.mark.parametrize("init", ["zero", "he"])
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_predict_names_nan_and_inf_inputs_whatever_the_weights(init, activation, bad):
+    # predict scans X through the first layer's products: zero weights (0 * inf = NaN) and
+    # saturating activations (sigmoid(inf) = 1) must not hide a bad value.
+    m = ffnn.FFNN([5, 3, 2], [activation, "sigmoid"], "bce", init=init, seed=0)
+    X = np.random.default_rng(0).random((40, 5))
+    for row, col in [(0, 0), (17, 4), (39, 2)]:
+        Xb = X.copy()
+        Xb[row, col] = bad
+        with pytest.raises(ValueError, match="X contains 1 NaN or infinite"):
+            m.predict(Xb)
+    assert np.all(np.isfinite(m.predict(X)))
+
+
+def test_predict_scans_every_chunk(monkeypatch):
+    import ffnn.model as fm
+
+    monkeypatch.setattr(fm, "_PREDICT_CHUNK", 8)
+    m = ffnn.FFNN([4, 3, 2], ["relu", "softmax"], "cce", seed=0)
+    X = np.random.default_rng(1).random((30, 4))
+    X[29, 1] = np.nan  # in the last, partial chunk
+    with pytest.raises(ValueError, match="X contains 1 NaN"):
+        m.predict(X)
+
+
+def test_predict_on_finite_inputs_that_overflow_the_first_layer_still_returns():
+    # Finite X whose products overflow float32: not a bad input, so no error (as before the
+    # scan moved into the first layer); the output shows the overflow.
+    m = ffnn.FFNN([3, 2, 1], ["relu", "linear"], "mse", init="uniform", init_params={"low": 1, "high": 2}, seed=0)
+    X = np.full((4, 3), 3e38, dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"), pytest.warns(RuntimeWarning, match="overflowed"):
+        out = m.predict(X)
+    assert out.shape == (4, 1) and not np.all(np.isfinite(out))
+    X64 = np.full((2, 3), 1e300)  # finite in float64, inf once cast to the model's float32
+    with np.errstate(over="ignore", invalid="ignore"), pytest.warns(RuntimeWarning, match="overflowed"):
+        assert m.predict(X64).shape == (2, 1)

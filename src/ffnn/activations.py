@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .registry import Configurable, Registry
+from .rowwise import row_max, row_sum
 
 __all__ = [
     "ACTIVATIONS",
@@ -223,9 +224,9 @@ class Softmax(Activation):
     output_range = (0.0, 1.0)
 
     def forward(self, z, out=None):
-        s = np.subtract(z, z.max(axis=1, keepdims=True), out=out)
+        s = np.subtract(z, row_max(z)[:, None], out=out)
         np.exp(s, out=s)
-        s /= s.sum(axis=1, keepdims=True)
+        s /= row_sum(s)[:, None]
         return s
 
     def backward(self, z, a, grad, out=None):

@@ -25,6 +25,7 @@ import numpy as np
 
 from .activations import Activation, Sigmoid, Softmax
 from .registry import Configurable, Registry
+from .rowwise import row_max, row_sum
 
 __all__ = [
     "LOSSES",
@@ -142,14 +143,14 @@ class SoftmaxCrossentropyHead(FusedHead):
     loss_type = CategoricalCrossentropy
 
     def forward(self, z, y, out):
-        shifted = np.subtract(z, z.max(axis=1, keepdims=True), out=out)  # z - max
-        self._dot = float(np.vdot(y, shifted))  # sum y (z - max)
+        shifted = np.subtract(z, row_max(z)[:, None], out=out)  # z - max, per row
+        dot = float(np.vdot(y, shifted))  # sum y (z - max)
         np.exp(shifted, out=out)
-        sums = out.sum(axis=1, keepdims=True)
-        out /= sums  # p = softmax(z)
-        self._row_weights = y.sum(axis=1)
-        log_sums = np.log(sums[:, 0])
-        return (float(np.dot(self._row_weights, log_sums)) - self._dot) / z.shape[0]
+        sums = row_sum(out)
+        out /= sums[:, None]  # p = softmax(z)
+        self._row_weights = row_sum(y)
+        log_sums = np.log(sums, out=sums)
+        return (float(np.dot(self._row_weights, log_sums)) - dot) / z.shape[0]
 
     def backward(self, p, y, out):
         np.multiply(p, self._row_weights[:, None], out=out)

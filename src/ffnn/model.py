@@ -24,13 +24,14 @@ from .layers import ActivationLayer, Dense, Layer, RMSNorm, _BufferCache
 from .network import Sequential
 from .threads import blas_threads, choose_threads
 from .training import History, _Data, accuracy_kind, count_correct, plan_run, train
-from .validation import check_inputs, check_layer_sizes, check_positive_int, prepare_targets
+from .validation import check_finite, check_inputs, check_layer_sizes, check_positive_int, prepare_targets
 
 __all__ = ["FFNN"]
 
 _DTYPES = ("float32", "float64")
 _ENGINES = ("backprop", "autograd")
-_PREDICT_CHUNK = 16384  # rows per forward pass in predict/evaluate, to bound memory
+_PREDICT_CHUNK = 1024  # rows per forward pass in predict/evaluate: bounds memory, keeps the hidden
+# activations in the cache (10,000 MNIST rows: 8.5 ms in chunks of 1024, 9.0 ms in one pass)
 
 
 class FFNN:
@@ -257,12 +258,35 @@ class FFNN:
             return 0.0
         return self.regularizer.penalty(p.data for p in self._decayed())
 
-    def _forward(self, X: np.ndarray) -> np.ndarray:
-        """Forward pass on a prepared array, in chunks written into one new array."""
+    def _forward(self, X: np.ndarray, unchecked: Any = None) -> np.ndarray:
+        """Forward pass on a prepared array, in chunks written into one new array.
+
+        ``unchecked``: the caller's original array when ``X`` was not yet scanned for NaN and
+        inf. The scan then rides on the first layer's products: under IEEE arithmetic a NaN or
+        inf anywhere in a row makes every pre-activation of that row NaN or inf (whatever the
+        weights, zeros included), so a finite sum of the first layer's outputs proves the chunk
+        finite, for 1/12 of the cost of summing the inputs on MNIST. Only a non-finite sum
+        (bad input, or an overflow) scans ``unchecked`` itself, to name the problem.
+        """
         out = np.empty((len(X), self.layer_sizes[-1]), dtype=self.dtype)
+        net = self.network
         with blas_threads(choose_threads(min(len(X), _PREDICT_CHUNK))):
             for i in range(0, len(X), _PREDICT_CHUNK):
-                out[i : i + _PREDICT_CHUNK] = self.network.forward(X[i : i + _PREDICT_CHUNK])
+                rows = X[i : i + _PREDICT_CHUNK]
+                if unchecked is None:
+                    h = net.forward(rows, stop=1)
+                else:
+                    with np.errstate(over="ignore", invalid="ignore"):  # NumPy would warn first
+                        h = net.forward(rows, stop=1)
+                        finite = bool(np.isfinite(h.sum()))
+                    if not finite:
+                        check_finite(np.asarray(unchecked), "X")  # raises if X holds NaN or inf
+                        warnings.warn(
+                            "the first layer's outputs overflowed: X is finite but holds values too "
+                            f"large for {self.dtype.name} products", RuntimeWarning, stacklevel=3,
+                        )
+                        unchecked = None
+                out[i : i + _PREDICT_CHUNK] = net.forward(h, start=1)
         return out
 
     def _accuracy_kind(self, labels_given: bool) -> str | None:
@@ -286,7 +310,8 @@ class FFNN:
     # ------------------------------------------------------------------ public API
     def forward(self, X: Any) -> np.ndarray:
         """The network's output for ``X`` shaped ``(n, layer_sizes[0])`` (same as ``predict``)."""
-        return self._forward(check_inputs(X, self.layer_sizes[0], self.dtype))
+        X_checked = check_inputs(X, self.layer_sizes[0], self.dtype, check_values=False)
+        return self._forward(X_checked, unchecked=X)
 
     predict = forward
 

@@ -64,9 +64,9 @@ class Sequential:
             self.flat_grads.fill(0)
 
     # ------------------------------------------------------------------ passes
-    def forward(self, x: np.ndarray, stop: int | None = None) -> np.ndarray:
-        """Run ``layers[:stop]`` on ``x`` (all layers by default)."""
-        for layer in self.layers[:stop]:
+    def forward(self, x: np.ndarray, stop: int | None = None, start: int = 0) -> np.ndarray:
+        """Run ``layers[start:stop]`` on ``x`` (all layers by default)."""
+        for layer in self.layers[start:stop]:
             x = layer.forward(x)
         return x
 

@@ -17,6 +17,7 @@ __all__ = [
     "check_positive_float",
     "check_layer_sizes",
     "check_inputs",
+    "check_finite",
     "prepare_targets",
 ]
 
@@ -56,7 +57,8 @@ def _numeric_array(value: Any, name: str) -> np.ndarray:
     return arr
 
 
-def _check_finite(arr: np.ndarray, name: str) -> None:
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise ``ValueError`` naming ``name`` and the count when ``arr`` holds NaN or inf."""
     # One pass, no boolean copy of the data: a finite sum proves every element finite (NaN and
     # inf propagate). Only a non-finite sum (bad data, or a sum that overflowed) gets the exact count.
     if not np.issubdtype(arr.dtype, np.floating) or not arr.size:
@@ -70,8 +72,14 @@ def _check_finite(arr: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); clean or impute them first")
 
 
-def check_inputs(X: Any, n_features: int, dtype: np.dtype, name: str = "X") -> np.ndarray:
-    """Return ``X`` as a C-contiguous 2-D array of ``dtype`` with ``n_features`` columns."""
+def check_inputs(
+    X: Any, n_features: int, dtype: np.dtype, name: str = "X", check_values: bool = True
+) -> np.ndarray:
+    """Return ``X`` as a C-contiguous 2-D array of ``dtype`` with ``n_features`` columns.
+
+    ``check_values=False`` leaves the NaN/inf scan to the caller (``FFNN.predict`` does it
+    through the first layer's products, see ``FFNN._forward``).
+    """
     arr = _numeric_array(X, name)
     if arr.ndim == 1 and n_features == 1:
         arr = arr.reshape(-1, 1)
@@ -85,7 +93,8 @@ def check_inputs(X: Any, n_features: int, dtype: np.dtype, name: str = "X") -> n
         )
     if arr.shape[0] == 0:
         raise ValueError(f"{name} has no samples (shape {arr.shape})")
-    _check_finite(arr, name)
+    if check_values:
+        check_finite(arr, name)
     return np.ascontiguousarray(arr, dtype=dtype)
 
 
@@ -104,7 +113,7 @@ def prepare_targets(
     ``(n,)`` target minus an ``(n, 1)`` output would silently broadcast to ``(n, n)``).
     """
     arr = _numeric_array(y, name)
-    _check_finite(arr, name)
+    check_finite(arr, name)
     if arr.ndim == 0:
         raise ValueError(f"{name} must have one entry per sample, got a scalar")
     if arr.shape[0] != n_samples:
