@@ -114,3 +114,34 @@ def test_mnist_demo_reaches_the_origin_accuracy():
     acc = m.evaluate(X_test, y_test)["accuracy"]
     assert acc >= 0.96, acc
     assert h.history["loss"][-1] < h.history["loss"][0]
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+@pytest.mark.parametrize("init", ["he", "zero"])
+def test_training_accuracy_is_the_same_from_labels_and_from_one_hot_targets(shuffle, init):
+    # Labels take the deferred tally (arg-max per batch, compared once per epoch, in the
+    # epoch's order); one-hot targets count per batch. Same seed: same weights, same numbers,
+    # ties included (a zero-initialised network starts with every output equal).
+    X, y = _blobs(n=203)
+    runs = []
+    for target in (y, np.eye(3)[y]):
+        m = ffnn.FFNN([2, 8, 3], ["relu", "softmax"], "cce", init=init, seed=3)
+        runs.append(m.fit(X, target, epochs=4, batch_size=16, learning_rate=0.2, shuffle=shuffle, verbose=0))
+    assert runs[0]["accuracy"] == runs[1]["accuracy"]
+    assert runs[0]["loss"] == runs[1]["loss"]
+
+
+def test_training_accuracy_counts_what_the_model_predicted_during_the_epoch():
+    X, y = _blobs(n=100)
+    m = ffnn.FFNN([2, 8, 3], ["relu", "softmax"], "cce", seed=4)
+    seen = []
+    original = m._loss_and_gradients
+
+    def spy(xb, yb):
+        loss, out = original(xb, yb)
+        seen.append(np.count_nonzero(out.argmax(axis=1) == yb.argmax(axis=1)))
+        return loss, out
+
+    m._loss_and_gradients = spy
+    h = m.fit(X, y, epochs=1, batch_size=7, learning_rate=0.3, verbose=0)
+    assert h["accuracy"][0] == sum(seen) / len(X)

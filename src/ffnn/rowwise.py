@@ -44,7 +44,7 @@ def row_max(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """``a.max(axis=1)`` for a 2-D array; written into ``out`` (shape ``(n,)``) if given."""
     n, k = a.shape
     if n < _COLUMN_LOOP_MIN_ROWS or k > _COLUMN_LOOP_MAX_COLS or k < 2:
-        return np.max(a, axis=1, out=out)
+        return a.max(axis=1, out=out)
     out = np.maximum(a[:, 0], a[:, 1], out=out)
     for j in range(2, k):
         np.maximum(out, a[:, j], out=out)

@@ -187,7 +187,8 @@ def train(
 def _run_epochs(model, data, epochs, batch_size, optimizer, validation, verbose, shuffle,
                 hooks, history, lr_schedule, initial_epoch, base_lr) -> None:
     kind = model._accuracy_kind(data.labels is not None)
-    batches = _Batches(data, batch_size)
+    tally = _AccuracyTally(kind, data)
+    batches = _Batches(data, batch_size, with_labels=tally.needs_batch_labels)
     last = initial_epoch + epochs
     hooks.train_begin(model)
     for epoch in range(initial_epoch, last):
@@ -196,7 +197,7 @@ def _run_epochs(model, data, epochs, batch_size, optimizer, validation, verbose,
         start = time.perf_counter()
         order = model.rng.permutation(len(data.X)) if shuffle else None
         bar = ProgressBar(batches.count, f"Epoch {epoch + 1}/{last}", enabled=verbose >= 1)
-        logs = _one_epoch(model, batches, order, optimizer, kind, bar, epoch)
+        logs = _one_epoch(model, batches, order, optimizer, tally, bar, epoch)
         if validation is not None:
             val = model._evaluate_prepared(validation.X, validation.Y, validation.labels)
             logs.update({f"val_{k}": v for k, v in val.items()})
@@ -211,13 +212,14 @@ def _run_epochs(model, data, epochs, batch_size, optimizer, validation, verbose,
     hooks.train_end()
 
 
-def _one_epoch(model, batches, order, optimizer, kind, bar, epoch) -> dict[str, float]:
+def _one_epoch(model, batches, order, optimizer, tally, bar, epoch) -> dict[str, float]:
     """One pass over the batches: forward, backward, step; the epoch's mean loss (and accuracy).
 
     A non-finite loss restores the weights of the epoch's start and raises."""
-    net, n = model.network, len(batches.data.X)
+    net, n, bs = model.network, len(batches.data.X), batches.batch_size
     snapshot = net.flat_params.copy()
-    loss_sum = correct = 0.0
+    loss_sum = 0.0
+    tally.start_epoch()
     for b, (xb, yb, lb) in enumerate(batches.iterate(order)):
         loss, output = model._loss_and_gradients(xb, yb)
         if not math.isfinite(loss):
@@ -231,15 +233,47 @@ def _one_epoch(model, batches, order, optimizer, kind, bar, epoch) -> dict[str, 
             )
         optimizer.step()
         loss_sum += loss * len(xb)
-        if kind is not None:
-            correct += count_correct(output, yb, lb, kind)
+        tally.add(output, yb, lb, b * bs)
         bar.update()
         if bar.enabled and b % 50 == 0:
-            bar.set_postfix(f"loss={loss_sum / ((b + 1) * batches.batch_size):.4f}")
+            bar.set_postfix(f"loss={loss_sum / ((b + 1) * bs):.4f}")
     logs = {"loss": loss_sum / n}
-    if kind is not None:
-        logs["accuracy"] = correct / n
+    if tally.kind is not None:
+        logs["accuracy"] = tally.correct(order) / n
     return logs
+
+
+class _AccuracyTally:
+    """Counts an epoch's correct training predictions.
+
+    With class labels (``"categorical"``), each batch only writes its arg-max predictions into
+    an epoch-long array (one NumPy call), and the comparison with the labels, taken in the
+    epoch's order, happens once at the end; the batches then need not carry their labels.
+    Other kinds count per batch with ``count_correct``.
+    """
+
+    def __init__(self, kind: str | None, data: _Data) -> None:
+        self.kind, self._labels = kind, data.labels
+        deferred = kind == "categorical" and data.labels is not None
+        self._predicted = np.empty(len(data.X), dtype=np.intp) if deferred else None
+        self.needs_batch_labels = data.labels is not None and not deferred
+        self._count = 0.0
+
+    def start_epoch(self) -> None:
+        self._count = 0.0
+
+    def add(self, output: np.ndarray, Y: np.ndarray, labels: np.ndarray | None, start: int) -> None:
+        if self._predicted is not None:
+            output.argmax(axis=1, out=self._predicted[start : start + len(output)])
+        elif self.kind is not None:
+            self._count += count_correct(output, Y, labels, self.kind)
+
+    def correct(self, order: np.ndarray | None) -> float:
+        """Correct predictions this epoch; ``order`` is the permutation the batches followed."""
+        if self._predicted is None:
+            return self._count
+        truth = self._labels if order is None else self._labels.take(order)
+        return float(np.count_nonzero(self._predicted == truth))
 
 
 class _Hooks:
@@ -268,28 +302,32 @@ class _Hooks:
 
 
 class _Batches:
-    """Yields ``(x, Y, labels)`` batches, gathered by index into reused buffers."""
+    """Yields ``(x, Y, labels)`` batches, gathered by index into reused buffers.
 
-    def __init__(self, data: _Data, batch_size: int) -> None:
+    ``labels`` is ``None`` when the data has none or ``with_labels`` is false.
+    """
+
+    def __init__(self, data: _Data, batch_size: int, with_labels: bool = True) -> None:
         self.data, self.batch_size = data, batch_size
         self.count = -(-len(data.X) // batch_size)
         size = min(batch_size, len(data.X))
         self._x = np.empty((size, data.X.shape[1]), dtype=data.X.dtype)
         self._y = np.empty((size, data.Y.shape[1]), dtype=data.Y.dtype)
-        self._l = None if data.labels is None else np.empty(size, dtype=data.labels.dtype)
+        with_labels = with_labels and data.labels is not None
+        self._l = np.empty(size, dtype=data.labels.dtype) if with_labels else None
 
     def iterate(self, order: np.ndarray | None):
         d, n, bs = self.data, len(self.data.X), self.batch_size
+        X, Y, L = d.X, d.Y, d.labels if self._l is not None else None
         for start in range(0, n, bs):
             stop = min(start + bs, n)
             if order is None:  # no shuffling: slices are views, nothing to copy
-                lab = None if d.labels is None else d.labels[start:stop]
-                yield d.X[start:stop], d.Y[start:stop], lab
+                yield X[start:stop], Y[start:stop], None if L is None else L[start:stop]
                 continue
             idx, m = order[start:stop], stop - start
             # mode="clip": the indices come from a permutation, so always in range; the default
             # mode="raise" gathers through a temporary buffer, 4x slower at batch 32.
-            x = np.take(d.X, idx, axis=0, out=self._x[:m], mode="clip")
-            y = np.take(d.Y, idx, axis=0, out=self._y[:m], mode="clip")
-            lab = None if d.labels is None else np.take(d.labels, idx, out=self._l[:m], mode="clip")
+            x = X.take(idx, axis=0, out=self._x[:m], mode="clip")
+            y = Y.take(idx, axis=0, out=self._y[:m], mode="clip")
+            lab = None if L is None else L.take(idx, out=self._l[:m], mode="clip")
             yield x, y, lab
