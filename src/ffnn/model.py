@@ -232,9 +232,9 @@ class FFNN:
         net = self.network
         if self._head is not None:  # fused: the loss is computed from the logits
             z = net.forward(x, stop=-1)
-            p = self._buffers.get(("p", len(z)), z.shape, z.dtype)
+            p = self._buffers.get("p", z.shape, z.dtype)
             loss = self._head.forward(z, Y, out=p)
-            dz = self._head.backward(p, Y, out=self._buffers.get(("dz", len(z)), z.shape, z.dtype))
+            dz = self._head.backward(p, Y, out=self._buffers.get("dz", z.shape, z.dtype))
             net.backward(dz, start=-1)
         else:
             p = net.forward(x)
