@@ -82,3 +82,36 @@ def test_without_threadpoolctl_it_is_a_no_op(monkeypatch):
         assert len(history.history["loss"]) == 1
     finally:
         threads._controller.cache_clear()
+
+
+def test_set_num_threads_wins_over_the_rule_and_the_variable(monkeypatch):
+    monkeypatch.setenv(threads.ENV_VAR, "3")
+    try:
+        ffnn.set_num_threads(2)
+        assert threads.choose_threads(8) == 2 and threads.choose_threads(4096) == 2
+        ffnn.set_num_threads(None)
+        assert threads.choose_threads(8) == 3
+    finally:
+        ffnn.set_num_threads(None)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
+def test_set_num_threads_refuses_what_is_not_a_positive_integer(bad):
+    with pytest.raises(ValueError, match="positive integer"):
+        ffnn.set_num_threads(bad)
+    assert threads._override is None
+
+
+def test_fit_records_the_thread_count_it_used(monkeypatch):
+    monkeypatch.delenv(threads.ENV_VAR, raising=False)
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((300, 4)), rng.integers(0, 3, 300)
+    model = ffnn.FFNN([4, 5, 3], ["relu", "softmax"], "cce", seed=0)
+    small = model.fit(X, y, epochs=1, batch_size=8, verbose=0)
+    large = model.fit(X, y, epochs=1, batch_size=256, verbose=0)
+    if threads._controller() is None:
+        assert small.params["blas_threads"] is None
+        return
+    default = max(_blas_threads_now())
+    assert small.params["blas_threads"] == 1
+    assert large.params["blas_threads"] == default

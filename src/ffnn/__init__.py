@@ -15,6 +15,7 @@ from .io import load_model as load
 from .layers import ActivationLayer, Dense, Layer, Parameter, RMSNorm
 from .model import FFNN
 from .network import Sequential
+from .threads import set_num_threads
 from .training import History, TrainingDivergedError
 
 Activation = ActivationLayer  # the layer; activation *functions* live in ffnn.activations
@@ -44,5 +45,6 @@ __all__ = [
     "callbacks",
     "Callback",
     "EarlyStopping",
+    "set_num_threads",
     "__version__",
 ]

@@ -21,7 +21,7 @@ from . import schedules as _schedules
 from .optimizers import Optimizer
 from .progress import ProgressBar
 from .schedules import Schedule
-from .threads import blas_threads, choose_threads
+from .threads import blas_threads, choose_threads, threads_used
 
 if TYPE_CHECKING:
     from .model import FFNN
@@ -176,7 +176,9 @@ def train(
     optimizer.bind(net.flat_params, net.flat_grads)
     base_lr = optimizer.learning_rate
     try:
-        with blas_threads(choose_threads(batch_size)):  # one BLAS thread for small batches
+        threads = choose_threads(batch_size)  # one BLAS thread for small batches
+        history.params["blas_threads"] = threads_used(threads)  # part of the arithmetic: record it
+        with blas_threads(threads):
             _run_epochs(model, data, epochs, batch_size, optimizer, validation, verbose, shuffle,
                         _Hooks(callbacks), history, lr_schedule, initial_epoch, base_lr)
     finally:
