@@ -17,8 +17,10 @@ the peak resident memory of that call (``VmHWM`` after resetting it through
 Also measured, in the parent between repeats: the rate of the training step's matrix
 products alone (the 8 products of one step at these shapes, best of 1 and all BLAS threads)
 and the seconds per epoch they imply: a lower bound for any implementation on this BLAS.
-Then once per framework: test accuracy after 10 epochs at batch 32, and inference samples per
-second on the 10,000 test images (class probabilities, best of 10).
+After every timed training job, the worker times inference on the model it just trained:
+samples per second on the 10,000 test images (class probabilities, best of 5), so inference is
+interleaved like training; the table shows the median over all jobs. Then once per framework:
+test accuracy after 10 epochs at batch 32.
 
 ffnn also runs with ``engine="autograd"`` (when ``ffnn.autograd.adapter`` imports and works),
 ``rmsnorm=True`` and ``dtype="float64"``, so their costs are visible. Nothing here is asserted.
@@ -240,6 +242,15 @@ def _do_job(runner, job, data, last_model):
         last_model[job["variant"]] = model
         return {"seconds_per_epoch": seconds / job["epochs"], "rss_before_kib": rss_before,
                 "peak_rss_kib": _status_kib("VmHWM")}
+    if kind == "infer":  # inference speed of the model trained by the last job, best of 5
+        model, X = last_model[job["variant"]], data["X_test"]
+        runner.predict_proba(job["variant"], model, X)  # warm
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            runner.predict_proba(job["variant"], model, X)
+            times.append(time.perf_counter() - start)
+        return {"samples_per_second": len(X) / min(times)}
     if kind == "evaluate":  # accuracy and inference of the model trained by the last job
         model = last_model[job["variant"]]
         X = data["X_test"]
@@ -383,7 +394,7 @@ def _measure(args, workers, n_train) -> dict:
     for fw, why in skipped.items():
         print(f"skipped {fw}: {why}", file=sys.stderr)
     times = {(fw, v, b): [] for fw, v in configs for b in args.batch_sizes}
-    memory = {}
+    memory, inference = {}, {}
     rates = {b: [] for b in args.batch_sizes}
     t0 = time.perf_counter()
     for r in range(args.repeats):
@@ -396,6 +407,7 @@ def _measure(args, workers, n_train) -> dict:
                 if "error" in ans or "unavailable" in ans:
                     raise RuntimeError(f"{v} at batch {b} failed:\n{ans.get('error') or ans['unavailable']}")
                 times[(fw, v, b)].append(ans["seconds_per_epoch"])
+                inference.setdefault(v, []).append(workers[fw].ask({"job": "infer", "variant": v})["samples_per_second"])
                 memory[(v, b)] = max(memory.get((v, b), 0), ans["peak_rss_kib"] or 0)
                 memory[(v, b, "before")] = ans["rss_before_kib"]
         print(f"repeat {r + 1}/{args.repeats} done ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
@@ -416,7 +428,9 @@ def _measure(args, workers, n_train) -> dict:
                 "all_seconds_per_epoch": times[(fw, v, b)], "peak_rss_mib": memory[(v, b)] / 1024,
                 "rss_before_mib": (memory[(v, b, "before")] or 0) / 1024,
                 "test_accuracy": quality[v]["accuracy"] if b == args.accuracy_batch else None,
-                "inference_samples_per_second": quality[v]["samples_per_second"],
+                "inference_samples_per_second": statistics.median(inference[v]),
+                "all_inference_samples_per_second": inference[v],
+                "inference_after_accuracy_run": quality[v]["samples_per_second"],
             })
     matmul = {b: {"gflops": statistics.median(x["gflops"] for x in rates[b]),
                   "epoch_seconds": statistics.median(x["epoch_seconds"] for x in rates[b]),
@@ -464,7 +478,7 @@ def describe(result: dict) -> str:
         f"Run {s['date']}: {s['sizes']} ReLU/softmax, SGD lr {s['learning_rate']}, float32, {s['n_train']} "
         f"training images; median of {s['repeats']} interleaved repeats of {s['epochs']} epoch(s) each "
         f"(s/epoch = whole training call / epochs). Test accuracy after {s['accuracy_epochs']} epochs at "
-        "that batch size; inference: class probabilities for the 10,000 test images, best of 10, on that model; "
+        "that batch size; inference: class probabilities for the 10,000 test images, the best of 5 after each timed training job, median over the jobs; "
         f"peak RSS: whole worker process during training (the float32 training set is {s['dataset_float32_mib']:.0f} MiB).",
         *blas, *skipped,
     ])
