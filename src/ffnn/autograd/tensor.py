@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..rowwise import row_max, row_sum
 from . import graph
 from .graph import broadcast, broadcasting, expand, is_basic_index, lowest, reduced_axes, unbroadcast
 
@@ -340,10 +341,11 @@ class Tensor:
         """``log(sum(exp(x)))`` computed as ``m + log(sum(exp(x - m)))`` with ``m = max(x)``."""
         x = self.data
         axes = reduced_axes(axis, x.ndim)
+        rows = x.ndim == 2 and axes == (1,) and x.dtype.kind == "f"  # a batch's rows: rowwise.py
         # the maximum, kept finite so that a row of -inf gives -inf rather than nan
-        m = np.maximum(x.max(axis=axes, keepdims=True), lowest(x.dtype))
+        m = np.maximum(row_max(x)[:, None] if rows else x.max(axis=axes, keepdims=True), lowest(x.dtype))
         e = np.exp(x - m)  # every value in [0, 1]: no overflow
-        total = e.sum(axis=axes, keepdims=True)
+        total = row_sum(e)[:, None] if rows else e.sum(axis=axes, keepdims=True)
         out = np.log(total)
         out += m
 
