@@ -133,3 +133,18 @@ def test_fashion_mnist_by_name_when_installed(tmp_path, capsys, monkeypatch):
     ffnn.FFNN([784, 10], ["softmax"], "cce", seed=0).save(tmp_path / "m.npz")
     assert main(["evaluate", str(tmp_path / "m.npz"), "--data", "fashion-mnist", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["n_samples"] == 10000
+
+
+def test_train_threads_option_is_used_recorded_and_restored(idx_dir, tmp_path, capsys):
+    from ffnn import threads
+
+    model_path = tmp_path / "model.npz"
+    assert main(["train", "--data", str(idx_dir), "--hidden", "8", "--epochs", "1", "--batch-size", "256",
+                 "--threads", "1", "--quiet", "--save", str(model_path)]) == 0
+    out = capsys.readouterr().out
+    assert threads._override is None  # the process-wide setting is put back
+    if threads._controller() is not None:
+        assert "1 BLAS thread(s)" in out
+        assert ffnn.load(model_path).history.params["blas_threads"] == 1
+    assert main(["train", "--threads", "0", "--data", str(idx_dir)]) == 1
+    assert "positive integer" in capsys.readouterr().err and threads._override is None

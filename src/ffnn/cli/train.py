@@ -48,6 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--plots", type=Path, default=None, metavar="DIR",
                    help="write pictures of the trained model to DIR (network, weights, gradients of the "
                         "last batch, history, filters, network.html); needs matplotlib")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="BLAS threads (default: 1 below batch 128, all cores from 128; see ffnn.set_num_threads)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
 
@@ -89,6 +91,17 @@ def load_data(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import threads
+
+    before = threads._override
+    threads.set_num_threads(args.threads)
+    try:
+        return _train(args)
+    finally:
+        threads.set_num_threads(before)
+
+
+def _train(args: argparse.Namespace) -> int:
     from ..model import FFNN
 
     X_train, y_train, X_test, y_test = load_data(args)
@@ -112,7 +125,9 @@ def run(args: argparse.Namespace) -> int:
     result = model.evaluate(X_test, y_test)
     spe = float(np.median(history.epoch_seconds))
     print(format_result("test", result))
-    print(f"seconds per epoch: {spe:.3f} (median of {len(history.epoch_seconds)}), total {total:.1f} s")
+    threads = history.params.get("blas_threads")
+    print(f"seconds per epoch: {spe:.3f} (median of {len(history.epoch_seconds)}), total {total:.1f} s"
+          + (f", {threads} BLAS thread(s)" if threads else ""))
     if args.save is not None:
         Path(args.save).parent.mkdir(parents=True, exist_ok=True)
         model.save(args.save)
