@@ -281,3 +281,17 @@ def test_predict_on_finite_inputs_that_overflow_the_first_layer_still_returns():
     X64 = np.full((2, 3), 1e300)  # finite in float64, inf once cast to the model's float32
     with np.errstate(over="ignore", invalid="ignore"), pytest.warns(RuntimeWarning, match="overflowed"):
         assert m.predict(X64).shape == (2, 1)
+
+
+def test_predict_does_not_warn_when_only_the_scan_sum_overflows():
+    # First-layer outputs near float32's limit: each finite, their sum not. Not bad input, no overflow.
+    import warnings
+
+    m = ffnn.FFNN([1, 4, 1], ["linear", "linear"], "mse", seed=0)
+    m.set_params({"layers.0.weight": np.ones((1, 4)), "layers.0.bias": np.zeros(4),
+                  "layers.1.weight": np.zeros((4, 1)), "layers.1.bias": np.zeros(1)})
+    X = np.full((8, 1), 1e38, dtype=np.float32)  # h = 1e38 per unit: finite; h.sum() = inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = m.predict(X)
+    np.testing.assert_array_equal(out, 0)

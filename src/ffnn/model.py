@@ -279,13 +279,14 @@ class FFNN:
                     with np.errstate(over="ignore", invalid="ignore"):  # NumPy would warn first
                         h = net.forward(rows, stop=1)
                         finite = bool(np.isfinite(h.sum()))
-                    if not finite:
+                    if not finite:  # bad input, or large values (in h, or only in its sum)
                         check_finite(np.asarray(unchecked), "X")  # raises if X holds NaN or inf
-                        warnings.warn(
-                            "the first layer's outputs overflowed: X is finite but holds values too "
-                            f"large for {self.dtype.name} products", RuntimeWarning, stacklevel=3,
-                        )
-                        unchecked = None
+                        unchecked = None  # X is finite: no need to look again
+                        if not np.all(np.isfinite(h)):
+                            warnings.warn(
+                                "the first layer's outputs overflowed: X is finite but holds values "
+                                f"too large for {self.dtype.name} products", RuntimeWarning, stacklevel=3,
+                            )
                 out[i : i + _PREDICT_CHUNK] = net.forward(h, start=1)
         return out
 
