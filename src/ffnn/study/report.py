@@ -13,12 +13,12 @@ import html
 import io
 import json
 import math
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..io.atomic import atomic_write_text
 from .conclusions import SKLEARN_TOLERANCE, acc, conclude, matches_origin, pp, sklearn_pairs
 from .families import FAMILIES, FAMILY_TITLES, L1_LAMBDA, L2_LAMBDA
 
@@ -46,7 +46,7 @@ def write_report(study, out: str | Path) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     doc = results_document(study)
     doc["study"].update(computed=study.computed, cached=study.cached, wall_seconds=round(study.wall_seconds, 1))
-    _atomic_write(out / "results.json", json.dumps(doc, indent=1))
+    atomic_write_text(out / "results.json", json.dumps(doc, indent=1))
     return render_report(doc, out)
 
 
@@ -59,15 +59,9 @@ def render_report(doc: dict[str, Any], out: str | Path) -> dict[str, Path]:
     for b in blocks:
         if b.kind == "figure":
             (files / b.name).write_bytes(b.png)
-    _atomic_write(out / "report.md", _markdown(blocks))
-    _atomic_write(out / "report.html", _html(blocks))
+    atomic_write_text(out / "report.md", _markdown(blocks))
+    atomic_write_text(out / "report.html", _html(blocks))
     return {"results": out / "results.json", "markdown": out / "report.md", "html": out / "report.html"}
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 # ---------------------------------------------------------------------------- content

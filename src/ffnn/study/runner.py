@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..io.atomic import atomic_write_text
 from .families import FAMILIES, FULL, QUICK, Run, Setting, build_runs
 from .runs import execute
 
@@ -86,9 +87,7 @@ class _Cache:
             return None
 
     def put(self, key: str, result: dict[str, Any]) -> None:
-        tmp = self.path(key).with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(result))
-        os.replace(tmp, self.path(key))  # atomic: a reader sees the old file or the whole new one
+        atomic_write_text(self.path(key), json.dumps(result))  # a reader sees the old file or the whole new one
 
 
 def run_study(

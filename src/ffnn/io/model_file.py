@@ -1,34 +1,9 @@
-"""Saving and loading models: one ``.npz`` file of plain data, never pickle.
-
-A model file is a zip archive in NumPy's ``.npz`` layout holding
-
-* ``__ffnn__``: a uint8 array of UTF-8 JSON: the format name and version, the architecture
-  (``FFNN.get_config()``), the training history, the optimiser's config and the random
-  generator's state;
-* ``params/<name>``: every parameter array under its ``get_params()`` name
-  (``params/layers.0.weight``, ``params/layers.0.norm.scale``...);
-* ``optimizer/<key>``: the optimiser's state arrays, where the model has been trained.
-
-Reading checks each member's ``.npy`` header first, then reads it with
-``allow_pickle=False``, so an object array (the only way an ``.npy`` member can carry code) is
-refused unread, and every member must match the model rebuilt from the config: names, dtypes
-and shapes exactly. Any problem with a
-file's content raises :class:`ModelFileError`. Saving is atomic: the archive is written to a
-temporary file beside the target, flushed to disk and renamed over it.
-
->>> import ffnn, tempfile, os
->>> model = ffnn.FFNN([4, 8, 3], ["relu", "softmax"], "cce", seed=0)
->>> path = os.path.join(tempfile.mkdtemp(), "model.npz")
->>> model.save(path)
->>> ffnn.load(path).get_config() == model.get_config()
-True
-"""
+"""The ``.npz`` model file: ``save_model`` and ``load_model`` (see the package docstring)."""
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -36,14 +11,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import optimizers as _optimizers
-from .training import History
+from .. import optimizers as _optimizers
+from ..training import History
+from .atomic import atomic_write
+from .errors import ModelFileError
 
 if TYPE_CHECKING:
-    from .model import FFNN
+    from ..model import FFNN
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "ModelFileError", "save_model", "load_model",
-           "export_torch", "import_torch"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save_model", "load_model"]
 
 FORMAT_NAME = "ffnn.model"
 FORMAT_VERSION = 1
@@ -52,13 +28,6 @@ _PARAMS = "params/"
 _OPTIM = "optimizer/"
 _GRADS = "grads/"  # the gradients of the last backward pass, so pictures can show them after loading
 _MAX_META_BYTES = 64 * 1024 * 1024  # a config + history is kilobytes; refuse absurd sizes early
-
-
-class ModelFileError(ValueError):
-    """A model file is missing, truncated, corrupted, of another kind, or from a newer ffnn.
-
-    The message names the file and the problem. Loading never executes code from the file.
-    """
 
 
 # ---------------------------------------------------------------------------------- saving
@@ -72,11 +41,11 @@ def save_model(model: FFNN, path: str | os.PathLike) -> None:
     path = Path(path)
     meta, arrays = _to_members(model)
     members = {_META: np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8), **arrays}
-    _atomic_write(path, lambda f: np.savez(f, **members))
+    atomic_write(path, lambda f: np.savez(f, **members))
 
 
 def _to_members(model: FFNN) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    from . import __version__
+    from .. import __version__
 
     arrays = {_PARAMS + name: value for name, value in model.get_params().items()}
     arrays.update({_GRADS + name: value for name, value in model.get_grads().items()})
@@ -98,50 +67,6 @@ def _to_members(model: FFNN) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         "rng_state": model.rng.bit_generator.state,
     }
     return meta, arrays
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    """Call ``write(file)`` on a temporary file in ``path``'s directory, then rename it over ``path``."""
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise FileNotFoundError(f"cannot save to {path}: directory {directory} does not exist")
-    mode = _file_mode(path)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _fsync_directory(directory)
-
-
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's permissions; a new file gets the usual 0o666 minus the umask."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable where the platform allows it (POSIX)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # ---------------------------------------------------------------------------------- loading
@@ -257,7 +182,7 @@ def _read_meta(archive: _Archive, path: Path) -> dict[str, Any]:
 
 
 def _rebuild(meta: dict[str, Any], path: Path) -> FFNN:
-    from .model import FFNN
+    from ..model import FFNN
 
     return _guard(path, "config", lambda: FFNN.from_config(meta["config"]))
 
@@ -307,104 +232,3 @@ def _load_optimizer(archive: _Archive, opt_meta: Any, model: FFNN, path: Path) -
             state[key] = archive.read(_OPTIM + key, max_size=limit)
     _guard(path, "optimizer state", lambda: optimizer.load_state_dict(state))
     return optimizer
-
-
-# ---------------------------------------------------------------------------------- PyTorch
-# The weights under PyTorch ``state_dict`` names, in the safetensors format (written and read
-# here without the safetensors package): an 8-byte little-endian header length, a JSON header
-# naming each tensor's dtype, shape and byte range, then the raw little-endian bytes.
-# The matching PyTorch model is ``nn.Sequential`` of the same layers in the same order:
-# ``Linear`` (weight ``(n_out, n_in)``: ours transposed), ``RMSNorm`` (weight = our scale),
-# and the activation modules, so ``layers.1.weight`` is ``"3.weight"`` in a 784-64-64-10 ReLU net.
-_ST_DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
-
-
-def _torch_names(model: FFNN) -> dict[str, tuple[str, bool]]:
-    """Our parameter name -> (PyTorch name, transpose?)."""
-    mapping = {}
-    for pos, (prefix, layer) in enumerate(zip(model.network.names, model.network)):
-        for local in layer.parameters():
-            torch_local = "weight" if local == "scale" else local
-            mapping[f"{prefix}.{local}"] = (f"{pos}.{torch_local}", local == "weight")
-    return mapping
-
-
-def export_torch(model: FFNN, path: str | os.PathLike) -> None:
-    """Write the parameters as a safetensors file under PyTorch ``nn.Sequential`` names (atomically).
-
-    >>> # torch_model.load_state_dict(safetensors.torch.load_file(path))  # doctest: +SKIP
-    """
-    header: dict[str, Any] = {"__metadata__": {"format": "pt", "ffnn_config": json.dumps(model.get_config())}}
-    blobs, offset = [], 0
-    params = model.get_params()
-    for name, (torch_name, transpose) in _torch_names(model).items():
-        a = np.ascontiguousarray(params[name].T if transpose else params[name])
-        a = a.astype(a.dtype.newbyteorder("<"), copy=False)
-        code = "F32" if a.dtype.itemsize == 4 else "F64"
-        header[torch_name] = {"dtype": code, "shape": list(a.shape), "data_offsets": [offset, offset + a.nbytes]}
-        blobs.append(a.tobytes())
-        offset += a.nbytes
-    text = json.dumps(header).encode("utf-8")
-    text += b" " * (-len(text) % 8)
-
-    def write(f: Any) -> None:
-        f.write(len(text).to_bytes(8, "little"))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
-
-    _atomic_write(Path(path), write)
-
-
-def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: no such file") from None
-    n = int.from_bytes(raw[:8], "little") if len(raw) >= 8 else -1
-    if n < 2 or 8 + n > len(raw):
-        raise ModelFileError(f"{path}: not a safetensors file (bad or truncated header)")
-    try:
-        header = json.loads(raw[8 : 8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ModelFileError(f"{path}: safetensors header is not valid JSON ({err})") from None
-    data, out = memoryview(raw)[8 + n :], {}
-    if not isinstance(header, dict):
-        raise ModelFileError(f"{path}: safetensors header is not a JSON object")
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        try:
-            dtype = _ST_DTYPES[info["dtype"]]
-            shape = tuple(int(d) for d in info["shape"])
-            begin, end = (int(x) for x in info["data_offsets"])
-        except (KeyError, TypeError, ValueError):
-            raise ModelFileError(f"{path}: tensor {name!r}: unsupported dtype or malformed entry {info!r}") from None
-        if not 0 <= begin <= end <= len(data) or end - begin != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
-            raise ModelFileError(f"{path}: tensor {name!r}: byte range {begin}..{end} does not fit {shape} (truncated?)")
-        out[name] = np.frombuffer(data[begin:end], dtype=dtype).reshape(shape)
-    return out
-
-
-def import_torch(model: FFNN, path: str | os.PathLike) -> FFNN:
-    """Set ``model``'s parameters from a safetensors file of PyTorch ``state_dict`` names (strict)."""
-    path = Path(path)
-    tensors = _read_safetensors(path)
-    mapping = _torch_names(model)
-    wanted = {t for t, _ in mapping.values()}
-    missing, unknown = sorted(wanted - set(tensors)), sorted(set(tensors) - wanted)
-    if missing or unknown:
-        raise ModelFileError(f"{path}: state_dict names do not match the model: missing {missing}, unexpected {unknown}")
-    own = model.get_params()
-    params = {}
-    for name, (torch_name, transpose) in mapping.items():
-        a = tensors[torch_name].T if transpose else tensors[torch_name]
-        if a.shape != own[name].shape:
-            raise ModelFileError(f"{path}: {torch_name} has shape {tensors[torch_name].shape}, the model needs "
-                                 f"{own[name].T.shape if transpose else own[name].shape}")
-        params[name] = a.astype(own[name].dtype)
-    try:
-        model.set_params(params)
-    except (KeyError, ValueError) as err:
-        raise ModelFileError(f"{path}: bad parameters ({err})") from None
-    return model
