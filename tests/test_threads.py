@@ -87,9 +87,9 @@ def test_without_threadpoolctl_it_is_a_no_op(monkeypatch):
 def test_set_num_threads_wins_over_the_rule_and_the_variable(monkeypatch):
     monkeypatch.setenv(threads.ENV_VAR, "3")
     try:
-        ffnn.set_num_threads(2)
+        assert ffnn.set_num_threads(2) is None
         assert threads.choose_threads(8) == 2 and threads.choose_threads(4096) == 2
-        ffnn.set_num_threads(None)
+        assert ffnn.set_num_threads(None) == 2  # the previous setting, to put back
         assert threads.choose_threads(8) == 3
     finally:
         ffnn.set_num_threads(None)

@@ -37,18 +37,22 @@ SMALL_BATCH = 128  # batches smaller than this train on one BLAS thread
 _override: int | None = None
 
 
-def set_num_threads(n: int | None) -> None:
+def set_num_threads(n: int | None) -> int | None:
     """Use ``n`` BLAS threads in every ``fit`` and ``predict`` of this process; ``None``: the rule.
+
+    Returns the previous setting, so a caller can put it back (like ``np.seterr``).
 
     >>> import ffnn
     >>> ffnn.set_num_threads(1)     # e.g. on a machine shared with other work
     >>> ffnn.set_num_threads(None)  # back to: one thread below batch 128, the BLAS default above
+    1
     """
     global _override
     if n is not None:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"the number of threads must be a positive integer or None, got {n!r}")
-    _override = n
+    previous, _override = _override, n
+    return previous
 
 
 def choose_threads(batch_size: int) -> int | None:

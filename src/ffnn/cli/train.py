@@ -93,8 +93,7 @@ def load_data(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     from .. import threads
 
-    before = threads._override
-    threads.set_num_threads(args.threads)
+    before = threads.set_num_threads(args.threads)
     try:
         return _train(args)
     finally:
