@@ -91,3 +91,55 @@ def test_registry_names_aliases_and_errors():
         A.get("relux")
     with pytest.raises(TypeError, match="expected a activation name"):
         A.get(3.5)
+
+
+# --- the course notes' hard limits: step and bipolar_step --------------------------------
+
+
+@pytest.mark.parametrize("name,low", [("step", 0.0), ("bipolar_step", -1.0)])
+def test_hard_limits_values_and_zero_derivative(name, low):
+    act = A.get(name)
+    z = np.array([[-2.0, -1e-300, 0.0, 1e-300, 3.0]])
+    np.testing.assert_array_equal(act(z), [[low, low, 1, 1, 1]])  # 1 for z >= 0, the notes' rule
+    assert act.zero_gradient and not act.straight_through
+    np.testing.assert_array_equal(act.backward(z, act(z), np.ones_like(z)), np.zeros_like(z))
+
+
+@pytest.mark.parametrize("name", ["step", "bipolar_step"])
+def test_straight_through_passes_the_gradient_where_abs_z_at_most_one(name):
+    act = A.get(name, straight_through=True)
+    z = np.array([[-1.5, -1.0, -0.2, 0.0, 0.7, 1.0, 2.0]])
+    g = np.arange(1.0, 8.0)[None, :]
+    np.testing.assert_array_equal(act(z), A.get(name)(z))  # same forward value
+    np.testing.assert_array_equal(act.backward(z, act(z), g), [[0, 2, 3, 4, 5, 6, 0]])
+    assert not act.zero_gradient and A.get(name).zero_gradient
+    assert act.get_config() == {"name": name, "straight_through": True}
+    assert A.get(act.get_config()) == act and A.get(name) != act
+
+
+@pytest.mark.parametrize("name", ["step", "bipolar_step"])
+@pytest.mark.parametrize("straight_through", [False, True])
+def test_hard_limit_tensor_forward_matches_numpy_form(name, straight_through):
+    from ffnn.autograd import Tensor
+
+    act = A.get(name, straight_through=straight_through)
+    z = np.array([[-1.5, -0.5, 0.0, 0.4, 2.5]])
+    g = np.array([[1.0, 2.0, 3.0, 4.0, 5.0]])
+    t = Tensor(z.copy(), requires_grad=True)
+    out = act.tensor_forward(t)
+    np.testing.assert_array_equal(out.data, act(z))
+    (out * g).sum().backward()
+    np.testing.assert_array_equal(t.grad, act.backward(z, act(z), g))
+
+
+def test_aliases_and_bad_straight_through():
+    assert isinstance(A.get("heaviside"), A.Step) and isinstance(A.get("binary_step"), A.Step)
+    assert isinstance(A.get("bipolar"), A.BipolarStep)
+    with pytest.raises(TypeError, match="straight_through must be True or False"):
+        A.get("step", straight_through="yes")
+
+
+def test_untrainable_hidden_warning_names_the_activation_and_the_way_out():
+    text = A.untrainable_hidden_warning("step")
+    assert "'step'" in text and "straight_through=True" in text and "hidden layer" in text
+    assert [n for n in A.ACTIVATIONS.names() if A.get(n).zero_gradient] == ["step", "bipolar_step"]

@@ -42,7 +42,10 @@ __all__ = [
     "SiLU",
     "Gaussian",
     "Softplus",
+    "Step",
+    "BipolarStep",
     "get",
+    "untrainable_hidden_warning",
 ]
 
 
@@ -55,6 +58,9 @@ class Activation(Configurable):
 
     name: str = "activation"
     output_range: tuple[float, float] = (-math.inf, math.inf)
+    # True when f'(z) = 0 almost everywhere (hard limits): no gradient reaches the layers below,
+    # so gradient descent cannot train through it in a hidden layer.
+    zero_gradient: bool = False
 
     def forward(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         """Return ``a = f(z)``, written into ``out`` when given."""
@@ -328,3 +334,79 @@ def _into(out: np.ndarray | None, value: np.ndarray) -> np.ndarray:
         return value
     np.copyto(out, value)
     return out
+
+
+class _HardLimit(Activation):
+    """A two-valued threshold unit: ``high`` for ``z >= 0``, ``low`` otherwise.
+
+    Its true derivative is 0 everywhere except at 0, where it does not exist, so ``backward``
+    returns zeros and no gradient passes through (``zero_gradient`` is True). With
+    ``straight_through=True`` the backward pass uses the clipped straight-through estimator
+    instead (Bengio et al. 2013; Hubara et al. 2016): the derivative of the hard tanh,
+    1 for ``|z| <= 1`` and 0 elsewhere, as if the unit were the identity near its threshold.
+    The forward value is the same either way. It is an estimator for experiments, not a
+    gradient: finite differences do not confirm it.
+    """
+
+    low: float = 0.0
+    high: float = 1.0
+    zero_gradient = True  # False on an instance built with straight_through=True
+
+    def __init__(self, straight_through: bool = False) -> None:
+        if not isinstance(straight_through, (bool, np.bool_)):
+            raise TypeError(f"straight_through must be True or False, got {straight_through!r}")
+        self.straight_through = bool(straight_through)
+        self.zero_gradient = not self.straight_through
+
+    def forward(self, z, out=None):
+        return _into(out, np.where(z >= 0, self.high, self.low).astype(z.dtype, copy=False))
+
+    def backward(self, z, a, grad, out=None):
+        if not self.straight_through:
+            # f'(z) = 0 almost everywhere
+            return _into(out, np.zeros_like(grad))
+        # straight-through: d/dz taken as 1 for |z| <= 1, else 0 (the hard tanh's slope)
+        return np.multiply(grad, np.abs(z) <= 1, out=out)
+
+    def tensor_forward(self, z):
+        a = np.where(z.data >= 0, self.high, self.low).astype(z.data.dtype, copy=False)
+        if not self.straight_through:
+            return z * 0 + a  # the value a, with gradient zero
+        # z.clip(-1, 1) minus its own value is exactly 0, with the hard tanh's slope
+        return (z.clip(-1.0, 1.0) - np.clip(z.data, -1.0, 1.0)) + a
+
+    def get_config(self):
+        return {"name": self.name, "straight_through": self.straight_through}
+
+
+@ACTIVATIONS.register("step", "binary_step", "heaviside", "hard_limit")
+class Step(_HardLimit):
+    """Binary hard limit: ``f(z) = 1`` for ``z >= 0``, else 0 (the course notes' step).
+
+    ``f'(z) = 0`` almost everywhere: see ``_HardLimit`` for ``straight_through``.
+    """
+
+    output_range = (0.0, 1.0)
+    low, high = 0.0, 1.0
+
+
+@ACTIVATIONS.register("bipolar_step", "bipolar", "symmetric_hard_limit")
+class BipolarStep(_HardLimit):
+    """Bipolar hard limit: ``f(z) = 1`` for ``z >= 0``, else -1.
+
+    Not called ``sign``: NumPy's ``sign(0)`` is 0, this unit gives 1 at 0. ``f'(z) = 0``
+    almost everywhere: see ``_HardLimit`` for ``straight_through``.
+    """
+
+    output_range = (-1.0, 1.0)
+    low, high = -1.0, 1.0
+
+
+def untrainable_hidden_warning(name: str) -> str:
+    """The warning for a zero-gradient activation (``step``...) in a hidden layer."""
+    return (
+        f"activation {name!r} in a hidden layer has a zero derivative almost everywhere, so "
+        "gradient descent cannot train the layers below it (their gradients are exactly 0); "
+        f"use a smooth activation (sigmoid, tanh, relu), or {name}(straight_through=True) "
+        "to experiment with the straight-through estimator"
+    )
