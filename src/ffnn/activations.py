@@ -254,21 +254,28 @@ class GELU(Activation):
     output_range = (-0.17, math.inf)
     _C = math.sqrt(2.0 / math.pi)
     _K = 0.044715
+    # Beyond |z| = 10, tanh(c (z + k z^3)) is exactly +-1 in float32 and float64 (its argument
+    # exceeds 43), so z is clipped there inside the tanh: the same values, and z^3 and z^2 never
+    # overflow (in float32 they would from |z| ~ 7e12, making the gradient inf * 0 = NaN).
+    _SATURATED = 10.0
 
-    def _inner_tanh(self, z):
-        return np.tanh(self._C * (z + self._K * z**3))
+    def _inner_tanh(self, zc):
+        return np.tanh(self._C * (zc + self._K * zc**3))
 
     def forward(self, z, out=None):
-        return _into(out, 0.5 * z * (1 + self._inner_tanh(z)))
+        zc = np.clip(z, -self._SATURATED, self._SATURATED)
+        return _into(out, 0.5 * z * (1 + self._inner_tanh(zc)))
 
     def backward(self, z, a, grad, out=None):
-        t = self._inner_tanh(z)
-        # d/dz = 0.5 (1 + t) + 0.5 z (1 - t^2) c (1 + 3 k z^2)
-        slope = 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * self._C * (1 + 3 * self._K * z * z)
+        zc = np.clip(z, -self._SATURATED, self._SATURATED)
+        t = self._inner_tanh(zc)
+        # d/dz = 0.5 (1 + t) + 0.5 z (1 - t^2) c (1 + 3 k z^2); the second term is exactly 0 where clipped
+        slope = 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * self._C * (1 + 3 * self._K * zc * zc)
         return np.multiply(grad, slope, out=out)
 
     def tensor_forward(self, z):
-        return 0.5 * z * (1 + (self._C * (z + self._K * z**3)).tanh())
+        zc = z.clip(-self._SATURATED, self._SATURATED)
+        return 0.5 * z * (1 + (self._C * (zc + self._K * zc**3)).tanh())
 
 
 @ACTIVATIONS.register("silu", "swish")
