@@ -59,8 +59,12 @@ def _numeric_array(value: Any, name: str) -> np.ndarray:
     return arr
 
 
-def check_finite(arr: np.ndarray, name: str) -> None:
-    """Raise ``ValueError`` naming ``name`` and the count when ``arr`` holds NaN or inf."""
+def check_finite(arr: np.ndarray, name: str, original: np.ndarray | None = None) -> None:
+    """Raise ``ValueError`` naming ``name`` and the count when ``arr`` holds NaN or inf.
+
+    ``original``: the array ``arr`` was converted from. Values finite there but infinite in
+    ``arr`` (1e300 in float32) are then reported as too large for ``arr``'s dtype.
+    """
     # One pass, no boolean copy of the data: a finite sum proves every element finite (NaN and
     # inf propagate). Only a non-finite sum (bad data, or a sum that overflowed) gets the exact count.
     if not np.issubdtype(arr.dtype, np.floating) or not arr.size:
@@ -72,9 +76,29 @@ def check_finite(arr: np.ndarray, name: str) -> None:
             total = arr.sum()
     if np.isfinite(total):
         return
-    bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-    if bad:
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); clean or impute them first")
+    bad = _count_not_finite(arr)
+    if not bad:
+        return
+    before = bad if original is None or original.dtype == arr.dtype else _count_not_finite(original)
+    if before < bad:
+        largest = float(np.abs(original[np.isfinite(original)]).max())
+        raise ValueError(
+            f"{name} holds {bad - before} finite value(s) too large for {arr.dtype} (up to {largest:.3g} in "
+            f"magnitude; they would become inf); scale {name}, or use dtype='float64'"
+        )
+    raise ValueError(f"{name} contains {bad} NaN or infinite value(s); clean or impute them first")
+
+
+def _count_not_finite(arr: np.ndarray) -> int:
+    if not np.issubdtype(arr.dtype, np.inexact):
+        return 0
+    return int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+
+
+def _as_dtype(arr: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``arr`` as a C-contiguous array of ``dtype``; values out of range become inf (checked after)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.ascontiguousarray(arr, dtype=dtype)
 
 
 def check_inputs(
@@ -82,8 +106,9 @@ def check_inputs(
 ) -> np.ndarray:
     """Return ``X`` as a C-contiguous 2-D array of ``dtype`` with ``n_features`` columns.
 
-    ``check_values=False`` leaves the NaN/inf scan to the caller (``FFNN.predict`` does it
-    through the first layer's products, see ``FFNN._forward``).
+    The NaN/inf check is made after the conversion to ``dtype``, so finite values that ``dtype``
+    cannot hold are refused too. ``check_values=False`` leaves that scan to the caller
+    (``FFNN.predict`` does it through the first layer's products, see ``FFNN._forward``).
     """
     arr = _numeric_array(X, name)
     if arr.ndim == 1 and n_features == 1:
@@ -98,9 +123,10 @@ def check_inputs(
         )
     if arr.shape[0] == 0:
         raise ValueError(f"{name} has no samples (shape {arr.shape})")
+    out = _as_dtype(arr, dtype)
     if check_values:
-        check_finite(arr, name)
-    return np.ascontiguousarray(arr, dtype=dtype)
+        check_finite(out, name, original=arr)
+    return out
 
 
 def prepare_targets(
@@ -118,13 +144,13 @@ def prepare_targets(
     ``(n,)`` target minus an ``(n, 1)`` output would silently broadcast to ``(n, n)``).
     """
     arr = _numeric_array(y, name)
-    check_finite(arr, name)
     if arr.ndim == 0:
         raise ValueError(f"{name} must have one entry per sample, got a scalar")
     if arr.shape[0] != n_samples:
         raise ValueError(f"X has {n_samples} samples but {name} has {arr.shape[0]}")
     labels = None
     if arr.ndim == 1 and n_outputs > 1:
+        check_finite(arr, name)
         labels = _check_labels(arr, n_outputs, name)
         Y = np.zeros((n_samples, n_outputs), dtype=dtype)
         Y[np.arange(n_samples), labels] = 1
@@ -136,7 +162,8 @@ def prepare_targets(
                 f"{name} must be integer class labels shaped (n,) or targets shaped "
                 f"(n, {n_outputs}) like the output layer, got shape {arr.shape}"
             )
-        Y = np.ascontiguousarray(arr, dtype=dtype)
+        Y = _as_dtype(arr, dtype)
+        check_finite(Y, name, original=arr)  # after the conversion: 1e300 is finite, but not in float32
     if needs_probabilities and (Y.min() < 0 or Y.max() > 1):
         raise ValueError(
             f"{name} must lie in [0, 1] for a cross-entropy loss, got values in "

@@ -18,7 +18,7 @@ from .fashion import load_fashion_mnist
 from .idx import DatasetError, load_idx
 from .mnist import load_mnist, load_mnist_80_20
 from .split import split_train_test
-from .tabular import _load_arrays, features, labels, load_csv, load_npy, load_npz
+from .tabular import features, labels, load_csv, load_npy, load_npz, open_npz
 
 __all__ = ["DATASET_NAMES", "load_dataset", "load_table"]
 
@@ -57,13 +57,13 @@ def load_table(path: str | Path, label: int | str | None = -1, header: bool | No
 
 def _split_npz(path: Path) -> tuple[np.ndarray, ...] | None:
     """An ``.npz`` already split into ``X_train, y_train, X_test, y_test``, else ``None``."""
-    with _load_arrays(path) as archive:
+    with open_npz(path) as archive:
         if not all(k in archive.files for k in _SPLIT_KEYS):
             return None
-        X_train = features(archive["X_train"], f"{path}[X_train]")
-        X_test = features(archive["X_test"], f"{path}[X_test]")
-        y_train = labels(archive["y_train"], len(X_train), f"{path}[y_train]")
-        y_test = labels(archive["y_test"], len(X_test), f"{path}[y_test]")
+        X_train = features(archive.read("X_train"), f"{path}[X_train]")
+        X_test = features(archive.read("X_test"), f"{path}[X_test]")
+        y_train = labels(archive.read("y_train"), len(X_train), f"{path}[y_train]")
+        y_test = labels(archive.read("y_test"), len(X_test), f"{path}[y_test]")
     if X_train.shape[1] != X_test.shape[1]:
         raise DatasetError(f"{path}: X_train has {X_train.shape[1]} columns, X_test {X_test.shape[1]}")
     return X_train, y_train, X_test, y_test

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
+import os
 import re
+import struct
+import zlib
 from pathlib import Path
+from typing import IO, Any
 
 import numpy as np
+
+from ..io.bounded import SMALL_BYTES, check_inflated_size, drain, expect_end, open_regular, read_exactly
 
 __all__ = ["DatasetError", "read_idx_bytes", "parse_idx", "read_idx", "find_idx_files", "load_idx",
            "idx_images", "IDX_ROLES"]
@@ -31,49 +38,96 @@ class DatasetError(ValueError):
     """A data file is missing, malformed or does not match its expected checksum."""
 
 
-def read_idx_bytes(path: str | Path) -> bytes:
-    """The decompressed bytes of an IDX file (``.gz`` is decompressed)."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DatasetError(f"no such file: {path}") from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError) as err:
-            raise DatasetError(f"{path}: corrupt gzip data ({err})") from None
-    return raw
+def _idx_header(head: bytes, source: str) -> tuple[np.dtype, int]:
+    """The element type and the number of dimensions from the first 4 bytes."""
+    if len(head) < 4:
+        raise DatasetError(f"{source}: too short to be an IDX file ({len(head)} bytes)")
+    if head[0] != 0 or head[1] != 0 or head[2] not in _TYPES:
+        raise DatasetError(f"{source}: bad IDX magic number {head[:4].hex()} (expected 0000TTNN)")
+    if head[3] == 0:
+        raise DatasetError(f"{source}: IDX header for 0 dimensions is empty")
+    return _TYPES[head[2]], head[3]
+
+
+def _idx_shape(dims: bytes, ndim: int, source: str) -> tuple[int, ...]:
+    if len(dims) < 4 * ndim:
+        raise DatasetError(f"{source}: IDX header for {ndim} dimensions is truncated")
+    return struct.unpack(f">{ndim}I", dims[: 4 * ndim])
+
+
+def _size_mismatch(source: str, shape: tuple[int, ...], expected: int, got: int | str) -> DatasetError:
+    return DatasetError(f"{source}: dimensions {shape} need {expected} data bytes but the file has {got} "
+                        "(truncated or wrong dimensions)")
 
 
 def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
     """Parse IDX bytes into an array of the stored type and shape, checking every field."""
-    if len(data) < 4:
-        raise DatasetError(f"{source}: too short to be an IDX file ({len(data)} bytes)")
-    if data[0] != 0 or data[1] != 0 or data[2] not in _TYPES:
-        raise DatasetError(f"{source}: bad IDX magic number {data[:4].hex()} (expected 0000TTNN)")
-    dtype, ndim = _TYPES[data[2]], data[3]
-    header = 4 + 4 * ndim
-    if ndim == 0 or len(data) < header:
-        raise DatasetError(f"{source}: IDX header for {ndim} dimensions is truncated or empty")
-    shape = tuple(int(d) for d in np.frombuffer(data, dtype=">u4", count=ndim, offset=4))
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    dtype, ndim = _idx_header(data[:4], source)
+    shape = _idx_shape(data[4:], ndim, source)
+    header, expected = 4 + 4 * ndim, math.prod(shape) * dtype.itemsize  # Python ints: no wrap-around
     if len(data) - header != expected:
-        raise DatasetError(
-            f"{source}: dimensions {shape} need {expected} data bytes but the file has "
-            f"{len(data) - header} (truncated or wrong dimensions)"
-        )
+        raise _size_mismatch(source, shape, expected, len(data) - header)
     return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
 
 
+def _open_idx(f: IO[bytes], path: Path) -> tuple[Any, int | None]:
+    """The decompressed stream of an IDX file and, for gzip, its compressed size (else ``None``)."""
+    if f.read(2) == b"\x1f\x8b":
+        f.seek(0)
+        return gzip.GzipFile(fileobj=f, mode="rb"), os.fstat(f.fileno()).st_size
+    f.seek(0)
+    return f, None
+
+
+def _read_idx(path: Path, sha256: str | None) -> tuple[np.ndarray, bytes]:
+    """``(array, header bytes)``: sizes checked against the file before the data is allocated."""
+    source = str(path)
+    with open_regular(path, DatasetError) as f:
+        stream, compressed = _open_idx(f, path)
+        try:
+            head = stream.read(4)
+            dtype, ndim = _idx_header(head, source)
+            dims = stream.read(4 * ndim)
+            shape = _idx_shape(dims, ndim, source)
+            nbytes = math.prod(shape) * dtype.itemsize
+            if compressed is None:
+                available = os.fstat(f.fileno()).st_size - 4 - 4 * ndim
+                if available != nbytes:
+                    raise _size_mismatch(source, shape, nbytes, available)
+            else:
+                check_inflated_size(4 + 4 * ndim + nbytes, compressed, source, DatasetError)
+            digest = hashlib.sha256(head + dims) if sha256 is not None else None
+            update = digest.update if digest is not None else None
+            if compressed is not None and nbytes > SMALL_BYTES:  # verify a large stream before allocating
+                drain(stream, nbytes, source, DatasetError)
+                stream = _open_idx(f, path)[0]
+                stream.read(4 + 4 * ndim)
+            raw = np.empty(nbytes, dtype=np.uint8)
+            read_exactly(stream, memoryview(raw), source, DatasetError, update)
+            expect_end(stream, source, DatasetError)
+        except (OSError, EOFError, zlib.error) as err:
+            what = "corrupt gzip data" if compressed is not None else "cannot read the file"
+            raise DatasetError(f"{path}: {what} ({type(err).__name__}: {err})") from None
+    if digest is not None and digest.hexdigest() != sha256:
+        raise DatasetError(f"{path}: SHA-256 of the decompressed data is {digest.hexdigest()}, expected {sha256}")
+    array = raw.view(dtype).reshape(shape) if nbytes else np.zeros(shape, dtype)
+    return array.astype(dtype.newbyteorder("="), copy=False), head + dims
+
+
+def read_idx_bytes(path: str | Path) -> bytes:
+    """The decompressed bytes of an IDX file (``.gz`` is decompressed), after the same checks as ``read_idx``."""
+    array, header = _read_idx(Path(path), None)
+    return header + array.astype(array.dtype.newbyteorder(">"), copy=False).tobytes()
+
+
 def read_idx(path: str | Path, sha256: str | None = None) -> np.ndarray:
-    """Read an IDX file; when ``sha256`` is given, check it against the decompressed bytes."""
-    data = read_idx_bytes(path)
-    if sha256 is not None:
-        digest = hashlib.sha256(data).hexdigest()
-        if digest != sha256:
-            raise DatasetError(f"{path}: SHA-256 of the decompressed data is {digest}, expected {sha256}")
-    return parse_idx(data, str(path))
+    """Read an IDX file; when ``sha256`` is given, check it against the decompressed bytes.
+
+    The dimensions are checked against the file's size (raw) or against a plausible
+    decompression ratio (gzip) before anything is allocated, and decompression stops at the
+    size the header declares.
+    """
+    return _read_idx(Path(path), sha256)[0]
 
 
 # The four files of an IDX dataset, found by name: "train-images-idx3-ubyte[.gz]" (MNIST's
@@ -90,7 +144,11 @@ def find_idx_files(directory: str | Path) -> dict[str, Path]:
     if not directory.is_dir():
         raise DatasetError(f"{directory}: not a directory (expected one holding the four IDX files)")
     found: dict[str, Path] = {}
-    for path in sorted(directory.iterdir()):
+    try:
+        entries = sorted(directory.iterdir())
+    except OSError as err:
+        raise DatasetError(f"{directory}: cannot list the directory ({err.strerror or err})") from None
+    for path in entries:
         m = _ROLE_PATTERN.match(path.name)
         if not m or not path.is_file():
             continue
@@ -119,8 +177,8 @@ def first_idx_directory(places: list[Path], what: str, hint: str) -> Path:
 
 def idx_images(a: np.ndarray, source: str = "<images>") -> np.ndarray:
     """Images ``(n, h, w...)`` as float32 rows in [0, 1]: uint8 pixels are divided by 255."""
-    if a.ndim < 2:
-        raise DatasetError(f"{source}: images need at least 2 dimensions (n, ...), got shape {a.shape}")
+    if a.ndim < 2 or a.size == 0:
+        raise DatasetError(f"{source}: images need at least 2 non-empty dimensions (n, ...), got shape {a.shape}")
     rows = a.reshape(len(a), -1)
     if a.dtype == np.uint8:
         return rows.astype(np.float32) / np.float32(255.0)

@@ -10,15 +10,23 @@ gives the names). Nothing is unpickled: ``.npz`` and ``.npy`` are read with ``al
 from __future__ import annotations
 
 import csv
-import math
+import io
+import itertools
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..io.bounded import NpzReader, is_npz, open_regular, read_npy_file
 from .idx import DatasetError
 
-__all__ = ["load_csv", "load_npz", "load_npy", "features", "labels"]
+__all__ = ["load_csv", "load_npz", "load_npy", "open_npz", "features", "labels"]
+
+
+_CHUNK_CELLS = 1 << 18  # cells parsed to numbers at a time: the text of a chunk is all that is held
+_MAX_TEXT_CLASSES = 65536  # more distinct text labels than this is not a column of class names
 
 
 def _number(cell: str) -> float | None:
@@ -29,34 +37,34 @@ def _number(cell: str) -> float | None:
     return value
 
 
-def _read_rows(path: Path, delimiter: str | None) -> list[tuple[int, list[str]]]:
-    """Non-blank rows with their line numbers; the delimiter is sniffed from the first line if not given."""
+def _sniff_delimiter(f: Any) -> str:
+    """``,``, ``;`` or tab: whichever occurs most in the first non-blank line (``,`` if none)."""
+    first = ""
+    for line in f:
+        if line.strip():
+            first = line
+            break
+    f.seek(0)
+    return max(",;\t", key=first.count) if any(d in first for d in ",;\t") else ","
+
+
+def _rows(f: Any, delimiter: str, path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank rows with their line numbers, streamed; CSV syntax errors name the line."""
+    reader = csv.reader(f, delimiter=delimiter)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DatasetError(f"no such file: {path}") from None
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                yield reader.line_num, [cell.strip() for cell in row]
+    except csv.Error as err:
+        raise DatasetError(f"{path}, line {reader.line_num}: not a readable CSV row ({err})") from None
     except UnicodeDecodeError as err:
         raise DatasetError(f"{path}: not a UTF-8 text file ({err})") from None
-    lines = text.splitlines()
-    if delimiter is None:
-        first = next((line for line in lines if line.strip()), "")
-        delimiter = max(",;\t", key=first.count) if any(d in first for d in ",;\t") else ","
-    reader = csv.reader(lines, delimiter=delimiter)
-    rows = []
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            rows.append((reader.line_num, [cell.strip() for cell in row]))
-    if not rows:
-        raise DatasetError(f"{path}: no data (the file is empty)")
-    return rows
 
 
-def _has_header(rows: list[tuple[int, list[str]]]) -> bool:
+def _has_header(first: list[str], second: list[str] | None) -> bool:
     """A first row with a non-numeric cell above a numeric one (or only text, if alone) is a header."""
-    first = rows[0][1]
-    if len(rows) == 1:
+    if second is None:
         return all(_number(c) is None for c in first)
-    second = rows[1][1]
     return any(_number(a) is None and _number(b) is not None for a, b in zip(first, second))
 
 
@@ -72,35 +80,90 @@ def _label_index(label: int | str, names: list[str] | None, width: int, path: Pa
     return label % width
 
 
-def _parse_features(cells: list[list[str]], lines: list[int], names: list[str], path: Path) -> np.ndarray:
-    try:
-        return np.array(cells, dtype=np.float64).reshape(len(cells), len(names))
-    except ValueError:
-        pass
-    for line, row in zip(lines, cells):  # find the first bad cell to name it
+def _check_label_arg(label: Any) -> None:
+    if label is not None and (isinstance(label, bool) or not isinstance(label, (int, np.integer, str))):
+        raise TypeError(f"label must be a column index (int), a header name (str) or None, got "
+                        f"{type(label).__name__} {label!r}")
+
+
+def _bad_feature_cell(cells: list[list[str]], lines: list[int], names: list[str], path: Path) -> DatasetError:
+    """The error naming the first cell of a chunk that is not a number."""
+    for line, row in zip(lines, cells):
         for name, cell in zip(names, row):
             if cell == "":
-                raise DatasetError(f"{path}, line {line}, column {name}: empty cell (missing values are not supported)")
-            value = _number(cell)
-            if value is None:
-                raise DatasetError(f"{path}, line {line}, column {name}: {cell!r} is not a number")
-    raise DatasetError(f"{path}: could not parse the features as numbers")
+                return DatasetError(f"{path}, line {line}, column {name}: empty cell (missing values are not supported)")
+            if _number(cell) is None:
+                return DatasetError(f"{path}, line {line}, column {name}: {cell!r} is not a number")
+    return DatasetError(f"{path}: could not parse the features as numbers")
 
 
-def _parse_labels(cells: list[str], lines: list[int], path: Path) -> tuple[np.ndarray, list[str] | None]:
-    for line, cell in zip(lines, cells):
-        if cell == "":
-            raise DatasetError(f"{path}, line {line}: missing label")
-    numbers = [_number(c) for c in cells]
-    if all(v is not None for v in numbers):
-        if not all(math.isfinite(v) for v in numbers):
-            bad = next(line for line, v in zip(lines, numbers) if not math.isfinite(v))
-            raise DatasetError(f"{path}, line {bad}: label is NaN or infinite")
-        y = np.array(numbers, dtype=np.float64)
-        return (y.astype(np.int64), None) if np.all(y == np.round(y)) else (y, None)
-    classes = sorted(set(cells))
-    index = {c: i for i, c in enumerate(classes)}
-    return np.array([index[c] for c in cells], dtype=np.int64), classes
+def _parse_features(cells: list[list[str]], lines: list[int], names: list[str], path: Path,
+                    dtype: np.dtype) -> np.ndarray:
+    """A chunk of feature cells as ``dtype``; NaN, inf and values that overflow ``dtype`` are refused."""
+    try:
+        X = np.array(cells, dtype=np.float64).reshape(len(cells), len(names))
+    except (ValueError, OverflowError):
+        raise _bad_feature_cell(cells, lines, names, path) from None
+    with np.errstate(over="ignore", invalid="ignore"):
+        Xd = X.astype(dtype, copy=False)
+    bad = ~np.isfinite(Xd)
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        value = cells[i][j]
+        why = "NaN or infinite" if not np.isfinite(X[i, j]) else f"too large for {np.dtype(dtype).name}"
+        raise DatasetError(f"{path}, line {lines[i]}, column {names[j]}: feature value {value!r} is {why}")
+    return Xd
+
+
+class _Labels:
+    """The label column, collected chunk by chunk: numbers as float64, and codes of the distinct texts.
+
+    The column is numeric while every label is a number; a text label makes it a column of
+    class names, numbered 0, 1, ... in sorted order at the end. Codes are kept while there are
+    at most ``_MAX_TEXT_CLASSES`` distinct labels (a numeric column of many values drops them).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.numeric = True
+        self.numbers: list[np.ndarray] = []
+        self.lines: list[np.ndarray] = []
+        self.classes: dict[str, int] | None = {}
+        self.codes: list[np.ndarray] = []
+
+    def add(self, cells: list[str], lines: list[int]) -> None:
+        for line, cell in zip(lines, cells):
+            if cell == "":
+                raise DatasetError(f"{self.path}, line {line}: missing label")
+        values = [_number(c) for c in cells]
+        if self.numeric and any(v is None for v in values):
+            self.numeric, self.numbers, self.lines = False, [], []
+        if self.numeric:
+            self.numbers.append(np.array(values, dtype=np.float64))
+            self.lines.append(np.array(lines, dtype=np.int64))
+        if self.classes is not None:
+            self.codes.append(np.array([self.classes.setdefault(c, len(self.classes)) for c in cells], np.int64))
+            if len(self.classes) > _MAX_TEXT_CLASSES:
+                self.classes, self.codes = None, []
+        if not self.numeric and self.classes is None:
+            raise DatasetError(f"{self.path}, line {lines[-1]}: more than {_MAX_TEXT_CLASSES} distinct labels, "
+                               "some of them text; a label column holds class names or numbers")
+
+    def result(self) -> tuple[np.ndarray, list[str] | None]:
+        """``(y, classes)``: whole numbers as int64, other numbers as float64, text as class codes."""
+        if self.numeric:
+            y = np.concatenate(self.numbers)
+            finite = np.isfinite(y)
+            if not finite.all():
+                line = int(np.concatenate(self.lines)[np.argmin(finite)])
+                raise DatasetError(f"{self.path}, line {line}: label is NaN or infinite")
+            whole = bool(np.all(y == np.round(y))) and np.abs(y).max(initial=0) <= 2.0**53
+            return (y.astype(np.int64), None) if whole else (y, None)
+        names = sorted(self.classes)
+        remap = np.empty(len(names), np.int64)
+        for new, name in enumerate(names):
+            remap[self.classes[name]] = new
+        return remap[np.concatenate(self.codes)], names
 
 
 def load_csv(
@@ -121,77 +184,123 @@ def load_csv(
 
     >>> X, y = load_csv("iris.csv", label="species")  # doctest: +SKIP
     """
+    _check_label_arg(label)
     path = Path(path)
-    rows = _read_rows(path, delimiter)
-    if header is None:
-        header = isinstance(label, str) or _has_header(rows)
-    names = rows[0][1] if header else None
-    data = rows[1:] if header else rows
-    if not data:
-        raise DatasetError(f"{path}: a header row but no data rows")
-    width = len(names) if names is not None else len(data[0][1])
-    for line, row in data:
-        if len(row) != width:
-            raise DatasetError(f"{path}, line {line}: {len(row)} fields, expected {width} (ragged rows)")
-    names = names or [str(i) for i in range(width)]
-    lines = [line for line, _ in data]
-    li = None if label is None else _label_index(label, names if header else None, width, path)
-    keep = [i for i in range(width) if i != li]
-    if not keep:
-        raise DatasetError(f"{path}: no feature columns besides the label")
-    X = _parse_features([[r[i] for i in keep] for _, r in data], lines, [names[i] for i in keep], path)
-    if not np.isfinite(X).all():
-        line = lines[int(np.argwhere(~np.isfinite(X))[0, 0])]
-        raise DatasetError(f"{path}, line {line}: NaN or infinite feature value")
-    y, classes = (None, None) if li is None else _parse_labels([r[li] for _, r in data], lines, path)
-    X = X.astype(dtype, copy=False)
+    with open_regular(path, DatasetError) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as f:
+        try:
+            rows = _rows(f, delimiter or _sniff_delimiter(f), path)
+        except UnicodeDecodeError as err:
+            raise DatasetError(f"{path}: not a UTF-8 text file ({err})") from None
+        first, second = next(rows, None), next(rows, None)
+        if first is None:
+            raise DatasetError(f"{path}: no data (the file is empty)")
+        if header is None:
+            header = isinstance(label, str) or _has_header(first[1], None if second is None else second[1])
+        ahead = [r for r in ((second,) if header else (first, second)) if r is not None]
+        if not ahead:
+            raise DatasetError(f"{path}: a header row but no data rows")
+        width = len(first[1]) if header else len(ahead[0][1])
+        names = first[1] if header else [str(i) for i in range(width)]
+        li = None if label is None else _label_index(label, names if header else None, width, path)
+        if li is not None and width < 2:
+            raise DatasetError(f"{path}: no feature columns besides the label")
+        X, y, classes = _parse_table(itertools.chain(ahead, rows), names, li, path, np.dtype(dtype))
     return (X, y, classes) if return_classes else (X, y)
 
 
-def _load_arrays(path: Path) -> Any:
-    try:
-        return np.load(path, allow_pickle=False)
-    except FileNotFoundError:
-        raise DatasetError(f"no such file: {path}") from None
-    except (ValueError, OSError, EOFError) as err:
-        raise DatasetError(f"{path}: not a readable NumPy file ({err})") from None
+def _parse_table(rows: Iterable[tuple[int, list[str]]], names: list[str], li: int | None, path: Path,
+                 dtype: np.dtype) -> tuple[np.ndarray, np.ndarray | None, list[str] | None]:
+    """Features (and labels) from the data rows, parsed ``_CHUNK_CELLS`` cells at a time."""
+    width = len(names)
+    keep = [i for i in range(width) if i != li]
+    feature_names = [names[i] for i in keep]
+    chunk_rows = max(1, _CHUNK_CELLS // width)
+    parts: list[np.ndarray] = []
+    labels = _Labels(path) if li is not None else None
+    cells: list[list[str]] = []
+    label_cells: list[str] = []
+    lines: list[int] = []
+    for line, row in rows:
+        if len(row) != width:
+            raise DatasetError(f"{path}, line {line}: {len(row)} fields, expected {width} (ragged rows)")
+        cells.append([row[i] for i in keep] if li is not None else row)
+        if li is not None:
+            label_cells.append(row[li])
+        lines.append(line)
+        if len(cells) == chunk_rows:
+            parts.append(_parse_features(cells, lines, feature_names, path, dtype))
+            if labels is not None:
+                labels.add(label_cells, lines)
+            cells, label_cells, lines = [], [], []
+    if cells:
+        parts.append(_parse_features(cells, lines, feature_names, path, dtype))
+        if labels is not None:
+            labels.add(label_cells, lines)
+    X = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    y, classes = (None, None) if labels is None else labels.result()
+    return X, y, classes
 
 
-def _get(archive: Any, key: str, path: Path) -> np.ndarray:
-    try:
-        return archive[key]
-    except ValueError as err:
-        raise DatasetError(f"{path}: array {key!r} holds Python objects; refused ({err})") from None
-    except Exception as err:  # zip-level corruption of one member
-        raise DatasetError(f"{path}: array {key!r} is unreadable ({type(err).__name__}: {err})") from None
+@contextmanager
+def open_npz(path: Path) -> Iterator[NpzReader]:
+    """An ``.npz`` archive's members, each checked before it is read (see ``ffnn.io.bounded``)."""
+    with open_regular(path, DatasetError) as f:
+        if not is_npz(f):
+            kind = "a single .npy array, not an .npz archive; use load_npy" if f.read(6) == b"\x93NUMPY" else \
+                "not a readable NumPy file (neither .npz nor .npy)"
+            raise DatasetError(f"{path}: {kind}")
+        with NpzReader(f, str(path), DatasetError) as archive:
+            yield archive
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    with open_regular(path, DatasetError) as f:
+        if is_npz(f):
+            raise DatasetError(f"{path}: an .npz archive, not a single .npy array; use load_npz")
+        if f.read(6) != b"\x93NUMPY":
+            raise DatasetError(f"{path}: not a readable NumPy file (neither .npy nor .npz)")
+        f.seek(0)
+        return read_npy_file(f, str(path), DatasetError)
 
 
 def features(X: Any, source: str, dtype: Any = np.float32) -> np.ndarray:
-    """Numeric rows: 1-D becomes one column, more than 2-D is flattened per row; NaN/inf refused."""
+    """Numeric rows as ``dtype``: 1-D becomes one column, more than 2-D is flattened per row.
+
+    NaN and inf are refused, and so are finite values that ``dtype`` cannot hold (1e300 in float32):
+    the check is made after the conversion.
+    """
     X = np.asarray(X)
     if X.dtype.kind not in "biuf":
-        raise DatasetError(f"{source}: features must be numeric, got dtype {X.dtype}")
+        raise DatasetError(f"{source}: features must be real numbers, got dtype {X.dtype}")
     if X.ndim == 0 or len(X) == 0:
         raise DatasetError(f"{source}: no samples (shape {X.shape})")
     X = X.reshape(len(X), -1) if X.ndim > 1 else X.reshape(-1, 1)
-    if X.dtype.kind == "f" and not np.isfinite(X).all():
-        raise DatasetError(f"{source}: features contain NaN or inf (missing values are not supported)")
-    return X.astype(dtype, copy=False)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Xd = X.astype(dtype, copy=False)
+    if Xd.dtype.kind == "f" and not np.isfinite(Xd).all():
+        if X.dtype.kind == "f" and not np.isfinite(X).all():
+            raise DatasetError(f"{source}: features contain NaN or inf (missing values are not supported)")
+        largest = float(np.abs(X).max())
+        raise DatasetError(f"{source}: features hold values up to {largest:.3g} in magnitude, too large for "
+                           f"{np.dtype(dtype).name} (they would become inf); scale them, or read as float64")
+    return Xd
 
 
 def labels(y: Any, n: int, source: str) -> np.ndarray:
     """Labels as int64 when whole numbers (1-D), else float; length must be ``n``."""
     y = np.asarray(y)
     if y.dtype.kind not in "biuf":
-        raise DatasetError(f"{source}: labels must be numeric, got dtype {y.dtype}")
+        raise DatasetError(f"{source}: labels must be real numbers, got dtype {y.dtype}")
     if y.ndim == 0 or len(y) != n:
         raise DatasetError(f"{source}: {n} samples but {len(y) if y.ndim else 0} labels (missing labels?)")
     if y.dtype.kind == "f":
         if not np.isfinite(y).all():
             raise DatasetError(f"{source}: labels contain NaN or inf (missing labels)")
-        if y.ndim == 1 and np.all(y == np.round(y)):
+        if y.ndim == 1 and np.all(y == np.round(y)) and np.abs(y).max(initial=0) <= 2.0**53:
             return y.astype(np.int64)
         return y
+    if y.dtype.kind == "u" and y.size and int(y.max()) > np.iinfo(np.int64).max:
+        raise DatasetError(f"{source}: label {int(y.max())} does not fit a 64-bit signed integer")
     return y.astype(np.int64)
 
 
@@ -200,16 +309,14 @@ def load_npz(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """``(X, y)`` from an ``.npz`` archive holding arrays ``x_key`` and ``y_key`` (``"X"``, ``"y"``)."""
     path = Path(path)
-    with _load_arrays(path) as archive:
-        if not hasattr(archive, "files"):
-            raise DatasetError(f"{path}: a single .npy array, not an .npz archive; use load_npy")
+    with open_npz(path) as archive:
         keys = list(archive.files)
         if x_key not in keys:
             raise DatasetError(f"{path}: no array {x_key!r} for the features; arrays are {keys} (pass x_key=...)")
         if y_key is not None and y_key not in keys:
             raise DatasetError(f"{path}: missing labels: no array {y_key!r}; arrays are {keys} (pass y_key=...)")
-        X = features(_get(archive, x_key, path), f"{path}[{x_key}]", dtype)
-        y = None if y_key is None else labels(_get(archive, y_key, path), len(X), f"{path}[{y_key}]")
+        X = features(archive.read(x_key), f"{path}[{x_key}]", dtype)
+        y = None if y_key is None else labels(archive.read(y_key), len(X), f"{path}[{y_key}]")
     return X, y
 
 
@@ -220,11 +327,11 @@ def load_npy(
 
     ``label=None`` reads features only (``y`` is ``None``).
     """
+    _check_label_arg(label)
+    if isinstance(label, str):
+        raise TypeError(f"a .npy file has no column names; give the label column as an index, got {label!r}")
     path = Path(path)
-    a = _load_arrays(path)
-    if not isinstance(a, np.ndarray):
-        a.close()
-        raise DatasetError(f"{path}: an .npz archive, not a single .npy array; use load_npz")
+    a = _read_npy(path)
     if label is None:
         return features(a, str(path), dtype), None
     if a.ndim != 2:
