@@ -1,0 +1,208 @@
+"""ffnn.explain.backprop: a hand-worked example, equality with compute_gradients for every
+activation and loss pairing, and the pages it writes."""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+
+import numpy as np
+import pytest
+
+import ffnn
+from ffnn import activations as A
+from ffnn import losses as L
+from ffnn.explain import backprop
+
+HIDDEN = A.ACTIVATIONS.names() + [A.Step(straight_through=True), A.BipolarStep(straight_through=True)]
+
+
+def _accepted_pairings():
+    """Every (output activation, loss, n_out) that FFNN accepts, found by asking it."""
+    found = []
+    for out_act in A.ACTIVATIONS.names():
+        for loss in L.LOSSES.names():
+            for n_out in (1, 3):
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("error")  # e.g. softmax over one unit: not a pairing
+                        ffnn.FFNN([2, n_out], [out_act], loss)
+                except (ValueError, UserWarning):
+                    continue
+                found.append((out_act, loss, n_out))
+    return found
+
+
+PAIRINGS = _accepted_pairings()
+
+
+def _targets(loss: str, rng, n: int, k: int):
+    if loss == "categorical_crossentropy":
+        return rng.integers(0, k, n) if k > 1 else np.ones((n, 1))
+    if loss == "binary_crossentropy":
+        return (rng.random((n, k)) > 0.5).astype(float)
+    return rng.normal(size=(n, k))
+
+
+def assert_same_as_compute_gradients(model, X, y, tol=1e-12):
+    trace = backprop(model, X, y)
+    loss, grads = model.compute_gradients(X, y)
+    assert abs(trace.loss - loss) <= tol * max(1.0, abs(loss))
+    mine = trace.grads()
+    assert list(mine) == list(grads) or sorted(mine) == sorted(grads)
+    for name, g in grads.items():
+        err = np.abs(mine[name] - g).max(initial=0)
+        assert err <= tol * max(1.0, np.abs(g).max(initial=0)), f"{name}: {err:.2e}"
+    return trace
+
+
+def test_hand_worked_2_2_1():
+    # x = [1, 2], W1 = [[.1, .2], [.3, .4]], b1 = [.1, .1]
+    #   z1 = [1*.1 + 2*.3 + .1, 1*.2 + 2*.4 + .1] = [0.8, 1.1]; relu keeps it: a1 = [0.8, 1.1]
+    # W2 = [[.5], [-.6]], b2 = [.2]: z2 = .8*.5 - 1.1*.6 + .2 = -0.06, p = sigmoid(-0.06) = 0.48500450
+    # sigmoid + bce, y = 1, n = k = 1: delta2 = p - y = -0.51499550
+    #   dW2 = a1^T delta2 = [0.8, 1.1] * -0.51499550 = [-0.41199640, -0.56649505], db2 = -0.51499550
+    # delta1 = delta2 W2^T * relu'(z1) = -0.51499550 * [.5, -.6] = [-0.25749775, 0.30899730]
+    #   dW1 = x^T delta1 = [[-0.25749775, 0.30899730], [-0.51499550, 0.61799460]]
+    model = ffnn.FFNN([2, 2, 1], ["relu", "sigmoid"], "bce", dtype="float64")
+    model.set_params({"layers.0.weight": [[0.1, 0.2], [0.3, 0.4]], "layers.0.bias": [0.1, 0.1],
+                      "layers.1.weight": [[0.5], [-0.6]], "layers.1.bias": [0.2]})
+    t = backprop(model, [1.0, 2.0], [1.0])
+    h1, out = t.layers
+    np.testing.assert_allclose(h1.z, [[0.8, 1.1]], rtol=1e-12)
+    np.testing.assert_allclose(h1.a, [[0.8, 1.1]], rtol=1e-12)
+    np.testing.assert_allclose(out.z, [[-0.06]], rtol=1e-12)
+    np.testing.assert_allclose(out.a, [[0.48500450]], rtol=1e-7)
+    np.testing.assert_allclose(out.delta, [[-0.51499550]], rtol=1e-7)
+    np.testing.assert_allclose(out.grad_weight, [[-0.41199640], [-0.56649505]], rtol=1e-7)
+    np.testing.assert_allclose(h1.delta, [[-0.25749775, 0.30899730]], rtol=1e-7)
+    np.testing.assert_allclose(h1.grad_weight, [[-0.25749775, 0.30899730], [-0.51499550, 0.61799460]], rtol=1e-7)
+    np.testing.assert_allclose(h1.grad_bias, [-0.25749775, 0.30899730], rtol=1e-7)
+    assert t.loss == pytest.approx(-np.log(0.48500450), rel=1e-7)
+    page = t.to_markdown()
+    assert "z⁽¹⁾[0] = 1·0.1 + 2·0.3 + 0.1 = 0.8" in page
+    assert "δ⁽²⁾[0] = (0.485 − 1) / 1 = -0.515" in page
+    assert "∂L/∂W⁽¹⁾[1,1] = x[1]·δ⁽¹⁾[1] = 2·0.309 = 0.618" in page
+
+
+@pytest.mark.parametrize("hidden", HIDDEN, ids=str)
+@pytest.mark.parametrize("rmsnorm", [False, True])
+@pytest.mark.parametrize("n", [1, 3])
+def test_equals_compute_gradients_for_every_hidden_activation(hidden, rmsnorm, n):
+    rng = np.random.default_rng(0)
+    model = ffnn.FFNN([3, 5, 4, 3], [hidden, hidden, "softmax"], "cce", init="xavier", seed=1,
+                      rmsnorm=rmsnorm, dtype="float64")
+    assert_same_as_compute_gradients(model, rng.normal(size=(n, 3)), rng.integers(0, 3, n))
+
+
+@pytest.mark.parametrize("out_act,loss,n_out", PAIRINGS)
+@pytest.mark.parametrize("reg", [None, "l1", "l2"])
+def test_equals_compute_gradients_for_every_output_pairing(out_act, loss, n_out, reg):
+    rng = np.random.default_rng(2)
+    model = ffnn.FFNN([4, 5, n_out], ["tanh", out_act], loss, seed=3, regularization=reg,
+                      reg_lambda=0.03 if reg else 0.0, dtype="float64")
+    trace = assert_same_as_compute_gradients(model, rng.normal(size=(2, 4)), _targets(loss, rng, 2, n_out))
+    assert (trace.penalty > 0) == (reg is not None)
+    trace.to_markdown()  # every pairing can be written out
+
+
+def test_pairings_cover_the_fused_heads_and_the_general_path():
+    assert ("softmax", "categorical_crossentropy", 3) in PAIRINGS
+    assert ("sigmoid", "binary_crossentropy", 1) in PAIRINGS
+    assert ("softmax", "mse", 3) in PAIRINGS and ("linear", "mse", 1) in PAIRINGS
+
+
+def test_float32_model_is_traced_in_float32():
+    model = ffnn.FFNN([3, 4, 2], ["relu", "softmax"], "cce", seed=0)
+    X = np.random.default_rng(0).normal(size=(2, 3)).astype(np.float32)
+    trace = backprop(model, X, [0, 1])
+    assert trace.layers[0].z.dtype == np.float32
+    _, grads = model.compute_gradients(X, [0, 1])
+    for name, g in trace.grads().items():
+        np.testing.assert_allclose(g, grads[name], rtol=1e-5, atol=1e-6)
+
+
+def test_labels_one_hot_and_a_single_sample_agree():
+    model = ffnn.FFNN([3, 4, 3], ["tanh", "softmax"], "cce", seed=0, dtype="float64")
+    x = np.array([0.5, -1.0, 2.0])
+    by_label = backprop(model, x, 2)
+    by_row = backprop(model, x[None, :], np.array([[0.0, 0.0, 1.0]]))
+    assert by_label.labels.tolist() == [2] and by_row.labels is None
+    for name, g in by_label.grads().items():
+        np.testing.assert_array_equal(g, by_row.grads()[name])
+
+
+def test_the_model_is_left_unchanged():
+    model = ffnn.FFNN([3, 4, 2], ["relu", "softmax"], "cce", seed=0, dtype="float64")
+    rng = np.random.default_rng(1)
+    model.compute_gradients(rng.normal(size=(5, 3)), rng.integers(0, 2, 5))
+    params, grads = model.get_params(), model.get_grads()
+    backprop(model, rng.normal(size=(2, 3)), [1, 0])
+    for name in params:
+        np.testing.assert_array_equal(model.get_params()[name], params[name])
+        np.testing.assert_array_equal(model.get_grads()[name], grads[name])
+
+
+def test_bad_input_names_the_problem():
+    model = ffnn.FFNN([3, 4, 2], ["relu", "softmax"], "cce", seed=0)
+    with pytest.raises(ValueError, match="3"):
+        backprop(model, np.ones((1, 5)), [0])
+    with pytest.raises(ValueError):
+        backprop(model, np.ones((2, 3)), [0, 5])  # label 5 of 2 classes
+
+
+def test_zero_gradient_activation_is_pointed_out():
+    model = ffnn.FFNN([2, 3, 1], ["step", "sigmoid"], "bce", seed=0, dtype="float64")
+    trace = backprop(model, [0.3, -0.2], [1.0])
+    assert not trace.layers[0].grad_weight.any()
+    assert "derivative 0 almost everywhere" in trace.to_markdown()
+
+
+def test_softmax_with_mse_shows_the_coupled_jacobian():
+    model = ffnn.FFNN([2, 3], ["softmax"], "mse", seed=0, dtype="float64")
+    page = backprop(model, [0.3, -0.2], np.array([0.0, 1.0, 0.0])).to_markdown()
+    assert "J_softmaxᵀ ∂L/∂a" in page and "Σ_k J[k,0]·∂L/∂a[k]" in page
+
+
+def test_large_network_is_summarised(tmp_path):
+    model = ffnn.FFNN([64, 32, 10], ["relu", "softmax"], "cce", seed=0, dtype="float64")
+    rng = np.random.default_rng(0)
+    trace = backprop(model, rng.normal(size=(1, 64)), [3])
+    page = trace.to_markdown()
+    assert "z⁽¹⁾[0] =" not in page  # 64 inputs: no per-unit arithmetic for layer 1
+    assert "strongest units" in page and "(64×32)" in page
+    assert len(page) < 20_000
+    text = trace.summary()
+    assert "layers.0" in text and "64->32" in text and len(text.splitlines()) == 4
+
+
+def test_html_page_is_self_contained(tmp_path):
+    model = ffnn.FFNN([2, 2, 2], ["tanh", "softmax"], "cce", seed=0, dtype="float64", rmsnorm=True,
+                      regularization="l1", reg_lambda=0.01)
+    path = tmp_path / "sub" / "backprop.html"
+    html = backprop(model, np.array([[1.0, -1.0], [0.5, 2.0]]), [0, 1]).to_html(path)
+    assert path.read_text(encoding="utf-8") == html
+    assert html.startswith("<!DOCTYPE html>") and "<script" not in html
+    assert "http" not in html and "src=" not in html  # nothing fetched
+    assert "RMSNorm" in html and "λ sign(W)" in html and "&lt;" not in html.split("<body>")[0]
+
+
+def test_cli_explain_writes_a_page(tmp_path, capsys):
+    from ffnn.cli import explain
+
+    model = ffnn.FFNN([3, 4, 2], ["relu", "softmax"], "cce", seed=0)
+    model.save(tmp_path / "m.npz")
+    rows = np.random.default_rng(0).normal(size=(6, 3))
+    table = np.column_stack([rows, [0, 1, 0, 1, 1, 0]])
+    np.savetxt(tmp_path / "d.csv", table, delimiter=",", header="a,b,c,label", comments="", fmt="%.6f")
+    parser = argparse.ArgumentParser()
+    explain.register(parser.add_subparsers())
+    args = parser.parse_args(["explain", str(tmp_path / "m.npz"), "--row", "4", "--data", str(tmp_path / "d.csv"),
+                              "--label", "label", "--out", str(tmp_path / "page.md")])
+    assert args.func(args) == 0
+    page = (tmp_path / "page.md").read_text(encoding="utf-8")
+    assert "Backpropagation, step by step" in page
+    x_row = np.loadtxt(tmp_path / "d.csv", delimiter=",", skiprows=1)[4, :3]
+    trace = backprop(model, x_row, 1)
+    assert f"L = {trace.loss:.6g}" in page.replace("**", "")
+    assert "page.md" in capsys.readouterr().out
