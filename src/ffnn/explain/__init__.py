@@ -5,7 +5,7 @@ batch): every pre-activation ``z``, activation ``a``, error term ``δ = ∂L/∂
 layer by layer from the loss back to the input. The result is a ``BackpropTrace`` whose
 gradients equal ``model.compute_gradients(x, y)``, and which writes itself out as a page:
 
->>> import ffnn
+>>> import ffnn, ffnn.explain
 >>> model = ffnn.FFNN([2, 2, 1], ["relu", "sigmoid"], "bce", seed=0, dtype="float64")
 >>> trace = ffnn.explain.backprop(model, [1.0, 2.0], [1.0])
 >>> page = trace.to_markdown()          # or trace.to_html("backprop.html"), trace.summary()

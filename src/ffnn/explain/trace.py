@@ -149,7 +149,7 @@ def backprop(model: Any, x: Any, y: Any) -> BackpropTrace:
     ``model.compute_gradients`` takes: class labels (an int for one sample) or target rows.
     The model is not changed (its stored gradients included).
 
-    >>> import ffnn
+    >>> import ffnn, ffnn.explain
     >>> model = ffnn.FFNN([2, 2, 1], ["relu", "sigmoid"], "bce", seed=0, dtype="float64")
     >>> trace = ffnn.explain.backprop(model, [1.0, 2.0], [1.0])
     >>> sorted(trace.grads()) == sorted(model.get_params())

@@ -12,6 +12,7 @@ not import matplotlib; drawing does, and says how to install it when it is missi
 from __future__ import annotations
 
 from ._common import LayerSelectionError
+from .activations import activation_curves, plot_activations
 from .distributions import plot_gradient_distribution, plot_weight_distribution, summary_stats
 from .files import write_all
 from .filters import plot_filters
@@ -29,4 +30,6 @@ __all__ = [
     "summary_stats",
     "network_html",
     "write_all",
+    "plot_activations",
+    "activation_curves",
 ]
