@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .atomic import atomic_write
+from .bounded import open_regular
 from .errors import ModelFileError
 
 if TYPE_CHECKING:
@@ -65,38 +67,105 @@ def export_torch(model: FFNN, path: str | os.PathLike) -> None:
     atomic_write(Path(path), write)
 
 
+# The reference implementation's rules (safetensors' ``Metadata::validate``): a header of at
+# most 100 MB (ours: 1 MiB, an MLP's header is a few KB), shapes and offsets of unsigned
+# integers, tensors that tile the data buffer exactly (sorted by offset, no gaps, no overlaps,
+# no trailing bytes), and a byte range that matches each shape.
+_MAX_HEADER = 1 << 20
+_U64 = 2**64
+
+
 def _read_safetensors(path: Path) -> dict[str, np.ndarray]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelFileError(f"{path}: no such file") from None
+    """The tensors of a safetensors file, every field checked before any array is made."""
+    with open_regular(path, ModelFileError) as f:
+        try:
+            raw = f.read()
+        except OSError as err:
+            raise ModelFileError(f"{path}: cannot read ({err.strerror or err})") from None
     n = int.from_bytes(raw[:8], "little") if len(raw) >= 8 else -1
-    if n < 2 or 8 + n > len(raw):
-        raise ModelFileError(f"{path}: not a safetensors file (bad or truncated header)")
+    if n < 2 or n > _MAX_HEADER or 8 + n > len(raw):
+        raise ModelFileError(f"{path}: not a safetensors file (header length {n} in a file of {len(raw)} bytes; "
+                             f"expected 2..{_MAX_HEADER} bytes within the file)")
+    header = _parse_header(raw[8 : 8 + n], path)
+    data = memoryview(raw)[8 + n :]
+    entries = sorted((_entry(name, info, path) for name, info in header.items() if name != "__metadata__"),
+                     key=lambda e: (e[3], e[4]))
+    out, position = {}, 0
+    for name, dtype, shape, begin, end in entries:
+        if begin != position:
+            raise ModelFileError(f"{path}: tensor {name!r}: byte range {begin}..{end} "
+                                 f"{'overlaps the previous tensor' if begin < position else 'leaves a gap'} "
+                                 "(tensors must tile the data exactly)")
+        if end - begin != math.prod(shape) * dtype.itemsize:
+            raise ModelFileError(f"{path}: tensor {name!r}: byte range {begin}..{end} does not fit "
+                                 f"{dtype.name} {list(shape)} ({math.prod(shape) * dtype.itemsize} bytes)")
+        if end > len(data):
+            raise ModelFileError(f"{path}: tensor {name!r}: byte range {begin}..{end} does not fit the "
+                                 f"{len(data)} data bytes of the file (truncated?)")
+        out[name] = np.frombuffer(data[begin:end], dtype=dtype).reshape(shape)
+        position = end
+    if position != len(data):
+        raise ModelFileError(f"{path}: {len(data) - position} trailing bytes after the last tensor "
+                             "(the tensors must cover the data exactly)")
+    return out
+
+
+def _parse_header(text: bytes, path: Path) -> dict[str, Any]:
+    """The header's JSON object (``__metadata__``, if present, must map strings to strings)."""
     try:
-        header = json.loads(raw[8 : 8 + n].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ModelFileError(f"{path}: safetensors header is not valid JSON ({err})") from None
-    data, out = memoryview(raw)[8 + n :], {}
+        header = json.loads(text.decode("utf-8"))
+    except (ValueError, RecursionError) as err:  # bad UTF-8 or JSON, too deep, a 5000-digit number
+        raise ModelFileError(f"{path}: safetensors header is not valid JSON ({type(err).__name__}: "
+                             f"{str(err)[:200]})") from None
     if not isinstance(header, dict):
         raise ModelFileError(f"{path}: safetensors header is not a JSON object")
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        try:
-            dtype = _ST_DTYPES[info["dtype"]]
-            shape = tuple(int(d) for d in info["shape"])
-            begin, end = (int(x) for x in info["data_offsets"])
-        except (KeyError, TypeError, ValueError):
-            raise ModelFileError(f"{path}: tensor {name!r}: unsupported dtype or malformed entry {info!r}") from None
-        if not 0 <= begin <= end <= len(data) or end - begin != int(np.prod(shape, dtype=np.int64)) * dtype.itemsize:
-            raise ModelFileError(f"{path}: tensor {name!r}: byte range {begin}..{end} does not fit {shape} (truncated?)")
-        out[name] = np.frombuffer(data[begin:end], dtype=dtype).reshape(shape)
+    meta = header.get("__metadata__")
+    if meta is not None and not (isinstance(meta, dict) and all(isinstance(v, str) for v in meta.values())):
+        raise ModelFileError(f"{path}: safetensors __metadata__ must map names to strings")
+    return header
+
+
+def _unsigned(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < _U64
+
+
+def _entry(name: str, info: Any, path: Path) -> tuple[str, np.dtype, tuple[int, ...], int, int]:
+    """``(name, dtype, shape, begin, end)`` of one tensor entry, each field type-checked."""
+    if not isinstance(info, dict):
+        raise ModelFileError(f"{path}: tensor {name!r}: entry is not a JSON object")
+    dtype, shape, offsets = info.get("dtype"), info.get("shape"), info.get("data_offsets")
+    if dtype not in _ST_DTYPES:
+        raise ModelFileError(f"{path}: tensor {name!r}: unsupported dtype {str(dtype)[:20]!r} "
+                             f"(ffnn reads {', '.join(_ST_DTYPES)})")
+    if not isinstance(shape, list) or len(shape) > 64 or not all(_unsigned(d) for d in shape):
+        raise ModelFileError(f"{path}: tensor {name!r}: shape must be a list of non-negative integers, got "
+                             f"{str(shape)[:80]}")
+    if not (isinstance(offsets, list) and len(offsets) == 2 and all(_unsigned(x) for x in offsets)
+            and offsets[0] <= offsets[1]):
+        raise ModelFileError(f"{path}: tensor {name!r}: data_offsets must be two non-negative integers "
+                             f"[begin, end] with begin <= end, got {str(offsets)[:80]}")
+    if math.prod(shape) * _ST_DTYPES[dtype].itemsize >= _U64:
+        raise ModelFileError(f"{path}: tensor {name!r}: shape {str(shape)[:80]} overflows a 64-bit byte count")
+    return name, _ST_DTYPES[dtype], tuple(shape), offsets[0], offsets[1]
+
+
+def _finite(a: np.ndarray, dtype: np.dtype, name: str, path: Path) -> np.ndarray:
+    """``a`` as ``dtype``; NaN, inf, and values ``dtype`` cannot hold (1e300 in float32) are refused."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = a.astype(dtype)
+    if not np.isfinite(out).all():
+        why = "NaN or infinite values" if not np.isfinite(a).all() else f"values too large for {dtype}"
+        raise ModelFileError(f"{path}: tensor {name!r} holds {why}; refused")
     return out
 
 
 def import_torch(model: FFNN, path: str | os.PathLike) -> FFNN:
-    """Set ``model``'s parameters from a safetensors file of PyTorch ``state_dict`` names (strict)."""
+    """Set ``model``'s parameters from a safetensors file of PyTorch ``state_dict`` names (strict).
+
+    The file is checked as safetensors' reference reader checks it (exact tiling of the data,
+    integer shapes and offsets), then names and shapes against the model, then every value:
+    NaN, inf and values the model's dtype cannot hold raise ``ModelFileError``.
+    """
     path = Path(path)
     tensors = _read_safetensors(path)
     mapping = _torch_names(model)
@@ -111,7 +180,7 @@ def import_torch(model: FFNN, path: str | os.PathLike) -> FFNN:
         if a.shape != own[name].shape:
             raise ModelFileError(f"{path}: {torch_name} has shape {tensors[torch_name].shape}, the model needs "
                                  f"{own[name].T.shape if transpose else own[name].shape}")
-        params[name] = a.astype(own[name].dtype)
+        params[name] = _finite(a, own[name].dtype, torch_name, path)
     try:
         model.set_params(params)
     except (KeyError, ValueError) as err:
