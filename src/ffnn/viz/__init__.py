@@ -18,6 +18,7 @@ from .files import write_all
 from .filters import plot_filters
 from .history import plot_history
 from .html import network_html
+from .landscape import LossLandscape, loss_landscape, plot_loss_landscape
 from .network import plot_network
 
 __all__ = [
@@ -32,4 +33,7 @@ __all__ = [
     "write_all",
     "plot_activations",
     "activation_curves",
+    "plot_loss_landscape",
+    "loss_landscape",
+    "LossLandscape",
 ]
