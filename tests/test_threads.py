@@ -115,3 +115,124 @@ def test_fit_records_the_thread_count_it_used(monkeypatch):
     default = max(_blas_threads_now())
     assert small.params["blas_threads"] == 1
     assert large.params["blas_threads"] == default
+
+
+# ---------------------------------------------------------------------------- threads by work
+DEMO = [784, 64, 64, 10]
+WIDE = [784, 512, 512, 512, 10]
+
+
+def _rank(n: int | None) -> float:
+    """Order thread choices: ``None`` (the BLAS default, all cores) above any fixed count."""
+    return float("inf") if n is None else n
+
+
+def test_layer_work_is_batch_times_inputs_times_outputs():
+    # 32*784*64 = 1,605,632; 32*64*64 = 131,072; 32*64*10 = 20,480
+    assert threads.layer_work(32, DEMO) == [1_605_632, 131_072, 20_480]
+
+
+def test_issue_examples_demo_keeps_one_thread_wide_layers_use_all(monkeypatch):
+    monkeypatch.delenv(threads.ENV_VAR, raising=False)
+    assert threads.choose_threads(32, DEMO) == 1  # the 64-wide demo at batch 32
+    assert threads.choose_threads(64, WIDE) is None  # 512 wide at batch 64: both cores
+    assert threads.choose_threads(128, [784, 1024, 1024, 10]) is None
+
+
+def test_product_rule_splits_at_the_threshold(monkeypatch):
+    monkeypatch.delenv(threads.ENV_VAR, raising=False)
+    assert threads.choose_threads_for_work(1, 1, threads.WORK_THRESHOLD - 1) == 1
+    assert threads.choose_threads_for_work(1, 1, threads.WORK_THRESHOLD) is None
+    assert threads.choose_threads_for_work(16, 784, 64) is None  # the order of the factors does not matter
+    assert threads.choose_threads_for_work(64, 16, 784) is None
+
+
+@pytest.mark.parametrize("m", [1, 16, 64, 256, 1024])
+def test_product_rule_is_monotone_in_work(monkeypatch, m):
+    monkeypatch.delenv(threads.ENV_VAR, raising=False)
+    choices = [threads.choose_threads_for_work(m, k, n) for k in (8, 64, 784, 4096) for n in (10, 256, 1024)]
+    works = [m * k * n for k in (8, 64, 784, 4096) for n in (10, 256, 1024)]
+    by_work = [_rank(c) for _, c in sorted(zip(works, choices))]
+    assert by_work == sorted(by_work)
+
+
+def test_network_rule_is_monotone_in_batch_and_width(monkeypatch):
+    monkeypatch.delenv(threads.ENV_VAR, raising=False)
+    for hidden in ([32], [64, 64], [512, 512, 512], [1024, 1024]):
+        sizes = [784, *hidden, 10]
+        by_batch = [_rank(threads.choose_threads(b, sizes)) for b in (1, 8, 16, 32, 64, 128, 256, 1024, 8192)]
+        assert by_batch == sorted(by_batch), hidden
+    for b in (16, 32, 64, 256):
+        by_width = [_rank(threads.choose_threads(b, [784, w, w, 10])) for w in (8, 32, 64, 128, 256, 512, 1024)]
+        assert by_width == sorted(by_width), b
+    # one thread far below the threshold, all cores far above it
+    assert threads.choose_threads(1, [4, 3]) == 1
+    assert threads.choose_threads(4096, [784, 1024, 1024, 10]) is None
+
+
+def test_without_widths_the_old_batch_rule_holds(monkeypatch):
+    monkeypatch.delenv(threads.ENV_VAR, raising=False)
+    assert threads.choose_threads(threads.SMALL_BATCH - 1, None) == 1
+    assert threads.choose_threads(threads.SMALL_BATCH, None) is None
+
+
+@pytest.mark.parametrize("value, expected", [("2", 2), ("1", 1)])
+def test_environment_variable_wins_over_the_work_rules(monkeypatch, value, expected):
+    monkeypatch.setenv(threads.ENV_VAR, value)
+    assert threads.choose_threads(1, [4, 3]) == expected
+    assert threads.choose_threads(4096, [784, 1024, 1024, 10]) == expected
+    assert threads.choose_threads_for_work(1, 1, 1) == expected
+    assert threads.choose_threads_for_work(1024, 1024, 1024) == expected
+
+
+def test_set_num_threads_wins_over_the_work_rules_and_the_variable(monkeypatch):
+    monkeypatch.setenv(threads.ENV_VAR, "1")
+    try:
+        ffnn.set_num_threads(3)
+        assert threads.choose_threads(1, [4, 3]) == 3
+        assert threads.choose_threads(4096, WIDE) == 3
+        assert threads.choose_threads_for_work(1, 1, 1) == 3
+    finally:
+        ffnn.set_num_threads(None)
+
+
+def test_bad_environment_variable_is_named_by_the_work_rules(monkeypatch):
+    monkeypatch.setenv(threads.ENV_VAR, "many")
+    with pytest.raises(ValueError, match=threads.ENV_VAR):
+        threads.choose_threads(32, DEMO)
+    with pytest.raises(ValueError, match=threads.ENV_VAR):
+        threads.choose_threads_for_work(32, 784, 64)
+
+
+# ---------------------------------------------------------------------------- the recorded count
+def test_threads_used_reports_what_the_blas_runs_with():
+    before = _blas_threads_now()
+    if not before:
+        pytest.skip("no BLAS library visible to threadpoolctl")
+    assert threads.threads_used(1) == 1
+    assert threads.threads_used(None) == max(before)
+    assert _blas_threads_now() == before  # asking does not change the setting
+
+
+class _StubbornBlas:
+    """A BLAS that ignores thread limits (as a single-threaded build does): it always runs ``n``."""
+
+    def __init__(self, n: int) -> None:
+        self.num_threads = n
+        self.lib_controllers = [self]
+
+    def select(self, user_api: str):
+        return self
+
+    def limit(self, limits, user_api):
+        import contextlib
+
+        return contextlib.nullcontext()
+
+
+def test_threads_used_reports_the_blas_count_not_the_request(monkeypatch):
+    monkeypatch.setattr(threads, "_controller", lambda: _StubbornBlas(1))
+    assert threads.threads_used(4) == 1  # asked for 4, the library runs 1: record 1
+    monkeypatch.setattr(threads, "_controller", lambda: _StubbornBlas(2))
+    assert threads.threads_used(1) == 2
+    assert threads.threads_used(None) == 2
