@@ -1,15 +1,14 @@
 """Runs a study: the cache, the executors (local processes, Dask, Ray) and the progress bar.
 
 Every run is a pure function of its config (``runs.execute``), so a result is cached under a
-key made of the config and the code version, and the executor only decides *where* a run is
-computed, never what it computes. Finished runs are written to ``DIR/cache/<key>.json`` as
-they arrive, so an interrupted study resumes where it stopped.
+key made of the config and the code version (``cache.py``), and the executor only decides
+*where* a run is computed, never what it computes. Finished runs are written to
+``DIR/cache/<key>.json`` as they arrive, so an interrupted study resumes where it stopped; an
+invalid entry is computed again.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import os
 import sys
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..io.atomic import atomic_write_text
+from .cache import Cache, code_version, run_key
 from .families import FAMILIES, FULL, QUICK, Run, Setting, build_runs
 from .runs import execute
 
@@ -28,37 +27,6 @@ __all__ = ["EXECUTORS", "StudyResult", "code_version", "run_key", "run_study", "
 log = logging.getLogger("ffnn.study")
 
 EXECUTORS = ("process", "dask", "ray")
-CACHE_FORMAT = 1  # bump when a result's layout changes
-
-
-# The modules a run's numbers pass through (backprop engine, data, the run itself). Editing
-# one of them invalidates the cache; presentation (viz, cli, report) and unused engines do not.
-_NUMERIC_SOURCES = ("activations.py", "callbacks.py", "initializers.py", "layers.py", "losses.py", "model.py",
-                    "network.py", "optimizers.py", "registry.py", "regularizers.py", "schedules.py", "threads.py",
-                    "training.py", "validation.py", "datasets/*.py", "study/runs.py")
-
-
-def code_version(implementation: str) -> str:
-    """What a result depends on besides its config: the source of the modules its numbers
-    pass through and, for scikit-learn runs, scikit-learn's version."""
-    digest = hashlib.sha256(f"cache-format-{CACHE_FORMAT}".encode())
-    root = Path(__file__).resolve().parent.parent
-    for pattern in _NUMERIC_SOURCES:
-        for path in sorted(root.glob(pattern)):
-            digest.update(path.relative_to(root).as_posix().encode())
-            digest.update(path.read_bytes())
-    if implementation == "sklearn":
-        import sklearn
-
-        digest.update(f"sklearn-{sklearn.__version__}".encode())
-    return digest.hexdigest()[:16]
-
-
-def run_key(config: dict[str, Any], version: str) -> str:
-    text = json.dumps(config, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{version}:{text}".encode()).hexdigest()[:20]
-
-
 @dataclass
 class StudyResult:
     """What ``run_study`` returns: every run with its result, and how the time was spent."""
@@ -70,24 +38,6 @@ class StudyResult:
     wall_seconds: float
     executor: str
     jobs: int
-
-
-class _Cache:
-    def __init__(self, directory: Path) -> None:
-        self.dir = directory
-        self.dir.mkdir(parents=True, exist_ok=True)
-
-    def path(self, key: str) -> Path:
-        return self.dir / f"{key}.json"
-
-    def get(self, key: str) -> dict[str, Any] | None:
-        try:
-            return json.loads(self.path(key).read_text())
-        except (FileNotFoundError, json.JSONDecodeError):  # absent or cut short: compute again
-            return None
-
-    def put(self, key: str, result: dict[str, Any]) -> None:
-        atomic_write_text(self.path(key), json.dumps(result))  # a reader sees the old file or the whole new one
 
 
 def run_study(
@@ -111,7 +61,7 @@ def run_study(
     jobs = _check_jobs(jobs)
     setting = setting or (QUICK if quick else FULL)
     runs = build_runs(setting, tuple(families))
-    cache = _Cache(Path(out) / "cache")
+    cache = Cache(Path(out) / "cache")
     versions = {impl: code_version(impl) for impl in {r.implementation for r in runs}}
     keys = [run_key(r.config, versions[r.implementation]) for r in runs]
     unique = dict(zip(keys, (r.config for r in runs)))  # one computation per distinct config
