@@ -104,9 +104,9 @@ def test_returns_the_output_of_the_network():
     a, b = _pair(layer_sizes=[3, 4, 3], activations=["relu", "softmax"], loss="cce", seed=0)
     X = np.random.default_rng(0).normal(size=(5, 3))
     d = a._prepare(X, [0, 1, 2, 0, 1])
-    _, out_a = a._loss_and_gradients(d.X, d.Y)
+    _, out_a = a.objective.loss_and_gradients(d.X, d.Y)
     out_a = out_a.copy()
-    _, out_b = b._loss_and_gradients(d.X, d.Y)
+    _, out_b = b.objective.loss_and_gradients(d.X, d.Y)
     np.testing.assert_allclose(out_b, out_a, rtol=1e-13)
 
 

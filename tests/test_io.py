@@ -105,7 +105,8 @@ def test_file_is_a_plain_npz_with_a_version(tmp_path):
     model.save(tmp_path / "m.npz")
     with np.load(tmp_path / "m.npz", allow_pickle=False) as z:
         meta = json.loads(z["__ffnn__"].tobytes())
-        assert meta["format"] == "ffnn.model" and meta["format_version"] == FORMAT_VERSION
+        # a layer_sizes model is written as version 1 (readable by every ffnn); stacks need 2
+        assert meta["format"] == "ffnn.model" and meta["format_version"] == 1 <= FORMAT_VERSION
         np.testing.assert_array_equal(z["params/layers.1.weight"], model.layers[1].weight)
 
 
@@ -368,7 +369,7 @@ def test_import_torch_errors(tmp_path):
         ffnn.io.import_torch(wide, tmp_path / "w.safetensors")
     raw = (tmp_path / "w.safetensors").read_bytes()
     (tmp_path / "cut.safetensors").write_bytes(raw[:-4])
-    with pytest.raises(ModelFileError, match="does not fit"):
+    with pytest.raises(ModelFileError, match=r"0.bias.*truncated"):
         ffnn.io.import_torch(model, tmp_path / "cut.safetensors")
     (tmp_path / "junk.safetensors").write_bytes(b"\xff" * 16)
     with pytest.raises(ModelFileError, match="not a safetensors file"):

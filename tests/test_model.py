@@ -68,7 +68,7 @@ def test_fused_head_matches_general_path_in_a_network(out_act, loss):
     y = y if loss == "bce" else np.eye(3)[rng.integers(0, 3, 8)]
     fused = ffnn.FFNN([4, 5, 3], ["relu", out_act], loss, seed=0, dtype="float64", rmsnorm=True)
     general = ffnn.FFNN([4, 5, 3], ["relu", out_act], loss, seed=0, dtype="float64", rmsnorm=True)
-    general._head = None  # force the chain rule through the activation's own backward
+    general.objective.head = None  # force the chain rule through the activation's own backward
     l1, g1 = fused.compute_gradients(X, y)
     l2, g2 = general.compute_gradients(X, y)
     assert l1 == pytest.approx(l2, rel=1e-10)
@@ -260,9 +260,9 @@ def test_predict_names_nan_and_inf_inputs_whatever_the_weights(init, activation,
 
 
 def test_predict_scans_every_chunk(monkeypatch):
-    import ffnn.model as fm
+    import ffnn.inference as fi
 
-    monkeypatch.setattr(fm, "_PREDICT_CHUNK", 8)
+    monkeypatch.setattr(fi, "CHUNK_ROWS", 8)
     m = ffnn.FFNN([4, 3, 2], ["relu", "softmax"], "cce", seed=0)
     X = np.random.default_rng(1).random((30, 4))
     X[29, 1] = np.nan  # in the last, partial chunk

@@ -8,17 +8,29 @@ Importing ``ffnn`` needs NumPy alone; plotting, progress bars and scikit-learn a
 
 from __future__ import annotations
 
-from . import activations, callbacks, initializers, losses, optimizers, regularizers, schedules
+from . import activations, callbacks, initializers, layers, losses, optimizers, regularizers, schedules
 from .callbacks import Callback, EarlyStopping
 from .io import ModelFileError, save_model
 from .io import load_model as load
-from .layers import ActivationLayer, Dense, Layer, Parameter, RMSNorm
+from .layers import (
+                     Activation,
+                     ActivationLayer,
+                     BatchNorm,
+                     Dense,
+                     Dropout,
+                     Layer,
+                     LayerNorm,
+                     Normalization,
+                     Parameter,
+                     RMSNorm,
+)
 from .model import FFNN
-from .network import Sequential
+from .network import Sequential, StateDictError
+from .objective import Objective
 from .threads import set_num_threads
 from .training import History, TrainingDivergedError
 
-Activation = ActivationLayer  # the layer; activation *functions* live in ffnn.activations
+# ffnn.Activation is the layer; activation *functions* live in ffnn.activations
 
 __version__ = "0.1.0"
 
@@ -30,7 +42,14 @@ __all__ = [
     "Activation",
     "ActivationLayer",
     "RMSNorm",
+    "LayerNorm",
+    "BatchNorm",
+    "Dropout",
+    "Normalization",
     "Parameter",
+    "Objective",
+    "StateDictError",
+    "layers",
     "History",
     "TrainingDivergedError",
     "ModelFileError",

@@ -1,8 +1,10 @@
-"""Callbacks: code the training loop runs at the end of every epoch (never per batch).
+"""Callbacks: code the training loop runs at the end of every epoch (or batch, on request).
 
 A callback is either a plain callable ``cb(epoch, logs)`` (returning ``False`` stops training)
 or an object with any of the hooks of ``Callback``: ``on_train_begin(model)``,
-``on_epoch_end(epoch, logs)`` (returning ``False`` stops) and ``on_train_end()``. Every callback
+``on_batch_end(batch, logs)`` (``logs``: the batch's ``loss`` and ``size``; defined only by
+callbacks that need it, since it runs after every batch), ``on_epoch_end(epoch, logs)``
+(returning ``False`` stops) and ``on_train_end()``. Every callback
 of an epoch receives the same ``logs`` dict, in order, and whatever they add to it is recorded
 in the ``History`` (so a callback can compute a metric that a later one monitors).
 """
@@ -10,12 +12,9 @@ in the ``History`` (so a callback can compute a metric that a later one monitors
 from __future__ import annotations
 
 import numbers
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from .model import FFNN
 
 __all__ = ["Callback", "EarlyStopping", "make_early_stopping"]
 
@@ -25,8 +24,8 @@ _MODES = ("auto", "min", "max")
 class Callback:
     """Base class with do-nothing hooks; override the ones you need."""
 
-    def on_train_begin(self, model: FFNN) -> None:
-        """Called once before the first epoch of a ``fit``."""
+    def on_train_begin(self, model: Any) -> None:
+        """Called once before the first epoch of a ``fit``, with the model being trained."""
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool | None:
         """Called after every epoch with its metrics; return ``False`` to stop training."""
@@ -84,7 +83,7 @@ class EarlyStopping(Callback):
         self._best_weights: np.ndarray | None = None
         self._params: np.ndarray | None = None
 
-    def on_train_begin(self, model: FFNN) -> None:
+    def on_train_begin(self, model: Any) -> None:
         self._reset()
         self._params = model.network.flat_params
 

@@ -6,6 +6,14 @@ One mean-reduction convention, documented per loss:
 * ``binary_crossentropy``: mean over all ``n * k`` elements of ``-(y log p + (1 - y) log(1 - p))``.
 * ``categorical_crossentropy``: mean over the ``n`` rows of ``-sum_j y_j log p_j``.
 
+Sample weights: every loss and head takes optional per-row ``weights`` (mean 1 over the
+training set, see ``FFNN.fit``); each row's contribution is multiplied by its weight, so
+``weights=None`` and ``weights=ones`` give the same numbers.
+
+Each loss also carries its autograd form (``tensor_value``, ``tensor_forward`` for the heads)
+beside its NumPy one, and the attributes that decide how a model treats it (``accuracy``:
+what "correct" means for it; ``min_outputs``).
+
 When the losses work on probabilities (the general path), ``p`` is clipped to
 ``[eps, 1 - eps]`` with ``eps`` the machine epsilon of the dtype, so that an output of exactly
 0 or 1 gives a large finite loss instead of ``inf``/``nan``.
@@ -44,17 +52,26 @@ __all__ = [
 class Loss(Configurable):
     """Base class: ``value(p, y)`` is a float, ``gradient(p, y)`` is ``dL/dp``, shaped like ``p``.
 
-    ``needs_probabilities`` marks losses whose predictions and targets must lie in [0, 1].
+    ``needs_probabilities`` marks losses whose predictions and targets must lie in [0, 1];
+    ``accuracy`` is ``"categorical"`` (arg-max), ``"binary"`` (threshold 0.5) or ``None``
+    (a regression loss: no accuracy unless class labels are given); ``min_outputs`` is the
+    fewest output units the loss makes sense for.
     """
 
     name: str = "loss"
     needs_probabilities: bool = False
+    accuracy: str | None = None
+    min_outputs: int = 1
 
-    def value(self, p: np.ndarray, y: np.ndarray) -> float:
+    def value(self, p: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> float:
         raise NotImplementedError
 
-    def gradient(self, p: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def gradient(self, p: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
+
+    def tensor_value(self, p: Any, y: np.ndarray, weights: np.ndarray | None = None) -> Any:
+        """The loss of an autograd ``Tensor`` ``p`` (``engine="autograd"``)."""
+        raise NotImplementedError(f"loss {self.name!r} has no tensor_value; use engine='backprop'")
 
     def __call__(self, p: np.ndarray, y: np.ndarray) -> float:
         return self.value(np.asarray(p), np.asarray(y))
@@ -68,6 +85,11 @@ def get(spec: Any, **kwargs: Any) -> Loss:
     return LOSSES.get(spec, **kwargs)
 
 
+def _rows(weights: np.ndarray | None) -> Any:
+    """Per-row weights as a column that broadcasts over the outputs (1 when there are none)."""
+    return 1.0 if weights is None else weights[:, None]
+
+
 def _clip_probabilities(p: np.ndarray) -> np.ndarray:
     eps = np.finfo(p.dtype).eps if np.issubdtype(p.dtype, np.floating) else 1e-15
     return np.clip(p, eps, 1 - eps)
@@ -77,12 +99,18 @@ def _clip_probabilities(p: np.ndarray) -> np.ndarray:
 class MeanSquaredError(Loss):
     """``L = mean((p - y)^2)`` over all elements; ``dL/dp = 2 (p - y) / (n k)``."""
 
-    def value(self, p, y):
+    def value(self, p, y, weights=None):
         diff = p - y
-        return float(np.vdot(diff, diff) / diff.size)
+        if weights is None:
+            return float(np.vdot(diff, diff) / diff.size)
+        return float(np.vdot(diff * _rows(weights), diff) / diff.size)
 
-    def gradient(self, p, y):
-        return (p - y) * (2.0 / p.size)
+    def gradient(self, p, y, weights=None):
+        return (p - y) * (2.0 / p.size) * _rows(weights)
+
+    def tensor_value(self, p, y, weights=None):
+        d = p - y
+        return (d * d * _rows(weights)).mean() if weights is not None else (d * d).mean()
 
 
 @LOSSES.register("binary_crossentropy", "bce", "binary_cross_entropy")
@@ -90,15 +118,22 @@ class BinaryCrossentropy(Loss):
     """``L = -mean(y log p + (1 - y) log(1 - p))`` over all elements."""
 
     needs_probabilities = True
+    accuracy = "binary"
 
-    def value(self, p, y):
+    def value(self, p, y, weights=None):
         q = _clip_probabilities(p)
-        return float(-np.mean(y * np.log(q) + (1 - y) * np.log1p(-q)))
+        return float(-np.mean((y * np.log(q) + (1 - y) * np.log1p(-q)) * _rows(weights)))
 
-    def gradient(self, p, y):
+    def gradient(self, p, y, weights=None):
         q = _clip_probabilities(p)
         # dL/dp = (p - y) / (p (1 - p)) / (n k)
-        return (q - y) / (q * (1 - q)) / p.size
+        return (q - y) / (q * (1 - q)) / p.size * _rows(weights)
+
+    def tensor_value(self, p, y, weights=None):
+        from .autograd.functional import clipped_probabilities
+
+        q = clipped_probabilities(p)
+        return -((y * q.log() + (1 - y) * (-q).log1p()) * _rows(weights)).mean()
 
 
 @LOSSES.register("categorical_crossentropy", "cce", "categorical_cross_entropy")
@@ -106,15 +141,23 @@ class CategoricalCrossentropy(Loss):
     """``L = -(1/n) sum_i sum_j y_ij log p_ij``, the mean over the batch of the row sums."""
 
     needs_probabilities = True
+    accuracy = "categorical"
+    min_outputs = 2
 
-    def value(self, p, y):
+    def value(self, p, y, weights=None):
         q = _clip_probabilities(p)
-        return float(-np.vdot(y, np.log(q)) / p.shape[0])
+        return float(-np.vdot(y * _rows(weights), np.log(q)) / p.shape[0])
 
-    def gradient(self, p, y):
+    def gradient(self, p, y, weights=None):
         q = _clip_probabilities(p)
-        # dL/dp_ij = -y_ij / p_ij / n
-        return -y / q / p.shape[0]
+        # dL/dp_ij = -w_i y_ij / p_ij / n
+        return -y * _rows(weights) / q / p.shape[0]
+
+    def tensor_value(self, p, y, weights=None):
+        from .autograd.functional import clipped_probabilities
+
+        q = clipped_probabilities(p)
+        return (q.log() * (y * _rows(weights))).sum() * (-1.0 / p.data.shape[0])
 
 
 class FusedHead:
@@ -123,12 +166,16 @@ class FusedHead:
     activation_type: type[Activation]
     loss_type: type[Loss]
 
-    def forward(self, z: np.ndarray, y: np.ndarray, out: np.ndarray) -> float:
+    def forward(self, z: np.ndarray, y: np.ndarray, out: np.ndarray, weights: np.ndarray | None = None) -> float:
         """Write the output probabilities into ``out`` and return the loss."""
         raise NotImplementedError
 
     def backward(self, p: np.ndarray, y: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """Write ``dL/dz`` into ``out``; ``p`` is what ``forward`` wrote."""
+        """Write ``dL/dz`` into ``out``; ``p`` is what ``forward`` wrote (with the same weights)."""
+        raise NotImplementedError
+
+    def tensor_forward(self, z: Any, y: np.ndarray, weights: np.ndarray | None = None) -> tuple[Any, np.ndarray]:
+        """``(loss tensor, output probabilities)`` from the logits tensor ``z`` (autograd)."""
         raise NotImplementedError
 
 
@@ -142,7 +189,10 @@ class SoftmaxCrossentropyHead(FusedHead):
     activation_type = Softmax
     loss_type = CategoricalCrossentropy
 
-    def forward(self, z, y, out):
+    def forward(self, z, y, out, weights=None):
+        if weights is not None:  # a weighted row counts like its target scaled by the weight
+            y = y * weights[:, None]
+        self._y = y
         shifted = np.subtract(z, row_max(z)[:, None], out=out)  # z - max, per row
         dot = float(np.vdot(y, shifted))  # sum y (z - max)
         np.exp(shifted, out=out)
@@ -154,9 +204,15 @@ class SoftmaxCrossentropyHead(FusedHead):
 
     def backward(self, p, y, out):
         np.multiply(p, self._row_weights[:, None], out=out)
-        out -= y
+        out -= self._y
         out *= 1.0 / p.shape[0]
         return out
+
+    def tensor_forward(self, z, y, weights=None):
+        from .autograd.functional import log_softmax, nll
+
+        logp = log_softmax(z, axis=1)
+        return nll(logp, y * _rows(weights)), np.exp(logp.data)
 
 
 class SigmoidBinaryCrossentropyHead(FusedHead):
@@ -165,16 +221,25 @@ class SigmoidBinaryCrossentropyHead(FusedHead):
     activation_type = Sigmoid
     loss_type = BinaryCrossentropy
 
-    def forward(self, z, y, out):
+    def forward(self, z, y, out, weights=None):
         # softplus(z) - y z = max(z, 0) - y z + log1p(exp(-|z|))
         loss = np.maximum(z, 0) - y * z + np.log1p(np.exp(-np.abs(z)))
         Sigmoid().forward(z, out=out)
-        return float(loss.mean())
+        self._weights = weights
+        return float((loss * _rows(weights)).mean())
 
     def backward(self, p, y, out):
         np.subtract(p, y, out=out)
         out *= 1.0 / p.size
+        if self._weights is not None:
+            out *= self._weights[:, None]
         return out
+
+    def tensor_forward(self, z, y, weights=None):
+        from .autograd.functional import softplus
+
+        loss = ((softplus(z) - y * z) * _rows(weights)).mean()
+        return loss, Sigmoid().forward(z.data.copy())
 
 
 _FUSED_HEADS: tuple[type[FusedHead], ...] = (SoftmaxCrossentropyHead, SigmoidBinaryCrossentropyHead)

@@ -34,6 +34,10 @@ class Regularizer(Configurable):
     def add_gradient(self, weight: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError
 
+    def tensor_penalty(self, weight: Any) -> Any:
+        """The penalty of one autograd ``Tensor`` weight (``engine="autograd"``)."""
+        raise NotImplementedError(f"regularizer {self.name!r} has no tensor_penalty; use engine='backprop'")
+
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "lam": self.lam}
 
@@ -58,6 +62,9 @@ class L1(Regularizer):
     def add_gradient(self, weight, grad):
         grad += self.lam * np.sign(weight)
 
+    def tensor_penalty(self, weight):
+        return weight.abs().sum() * self.lam  # lam * sum |w|
+
 
 @REGULARIZERS.register("l2", "ridge", "weight_decay")
 class L2(Regularizer):
@@ -68,3 +75,6 @@ class L2(Regularizer):
 
     def add_gradient(self, weight, grad):
         grad += self.lam * weight
+
+    def tensor_penalty(self, weight):
+        return (weight * weight).sum() * (0.5 * self.lam)  # lam/2 * sum w^2

@@ -1,8 +1,9 @@
 """The training loop: shuffled mini-batches, optimiser steps, per-epoch history, progress.
 
 ``train()`` is what ``FFNN.fit`` calls after it has checked and converted the data. It
-shuffles an index permutation drawn from the model's generator (never a copy of the data)
-and gathers each batch into reused buffers.
+receives an ``Objective`` (loss and gradients of a network) and never the model itself. It
+shuffles an index permutation drawn from the given generator (never a copy of the data) and
+gathers each batch into reused buffers.
 """
 
 from __future__ import annotations
@@ -11,22 +12,22 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from . import callbacks as _callbacks
 from . import optimizers as _optimizers
 from . import schedules as _schedules
+from .metrics import accuracy_kind, count_correct
+from .objective import Objective
 from .optimizers import Optimizer
 from .progress import ProgressBar
 from .schedules import Schedule
 from .threads import blas_threads, choose_threads, threads_used
 
-if TYPE_CHECKING:
-    from .model import FFNN
-
-__all__ = ["History", "TrainingDivergedError", "RunPlan", "plan_run", "train", "accuracy_kind", "count_correct"]
+__all__ = ["History", "TrainingDivergedError", "Data", "RunPlan", "plan_run", "train",
+           "accuracy_kind", "count_correct"]
 
 
 class TrainingDivergedError(FloatingPointError):
@@ -56,6 +57,15 @@ class History:
     def __getitem__(self, key: str) -> list[float]:
         return self.history[key]
 
+    def extended(self, later: History) -> History:
+        """This history followed by ``later``'s epochs (a resumed run); ``params`` are ``later``'s."""
+        joined = History.from_dict(self.to_dict())
+        for i, epoch in enumerate(later.epoch):
+            logs = {k: v[i] for k, v in later.history.items() if i < len(v)}
+            joined.append(epoch, logs, later.epoch_seconds[i])
+        joined.params = dict(later.params)
+        return joined
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "history": {k: list(v) for k, v in self.history.items()},
@@ -74,28 +84,16 @@ class History:
         )
 
 
-def accuracy_kind(loss_name: str, n_outputs: int, labels_given: bool) -> str | None:
-    """``"categorical"`` (arg-max), ``"binary"`` (threshold 0.5) or ``None`` (no accuracy)."""
-    if n_outputs > 1 and (labels_given or loss_name == "categorical_crossentropy"):
-        return "categorical"
-    if loss_name == "binary_crossentropy":
-        return "binary"
-    return None
-
-
-def count_correct(output: np.ndarray, Y: np.ndarray, labels: np.ndarray | None, kind: str) -> float:
-    """Number of correct predictions in a batch (for ``"binary"``, correct elements / units)."""
-    if kind == "categorical":
-        truth = labels if labels is not None else Y.argmax(axis=1)
-        return float(np.count_nonzero(output.argmax(axis=1) == truth))
-    return float(np.count_nonzero((output > 0.5) == (Y > 0.5))) / Y.shape[1]
-
-
 @dataclass
-class _Data:
+class Data:
+    """Prepared training or validation data: inputs ``X``, targets ``Y`` shaped like the
+    output, the class ``labels`` where ``Y`` was made from them, and per-row ``weights``
+    (mean 1) or ``None``."""
+
     X: np.ndarray
     Y: np.ndarray
-    labels: np.ndarray | None
+    labels: np.ndarray | None = None
+    weights: np.ndarray | None = None
 
 
 @dataclass
@@ -151,94 +149,124 @@ def plan_run(
 
 
 def train(
-    model: FFNN,
-    data: _Data,
+    objective: Objective,
+    data: Data,
     *,
+    rng: np.random.Generator,
     epochs: int,
     batch_size: int,
     optimizer: Optimizer,
-    validation: _Data | None,
+    validation: Data | None,
     verbose: int,
     shuffle: bool,
     callbacks: Sequence[Any] = (),
     history: History | None = None,
     lr_schedule: Schedule | None = None,
     initial_epoch: int = 0,
+    owner: Any = None,
 ) -> History:
     """Run ``epochs`` passes of mini-batch training over ``data``; see ``FFNN.fit``.
 
-    Epochs are numbered from ``initial_epoch``. Once per epoch (never per batch) the schedule
-    sets ``optimizer.learning_rate`` and the callbacks run; the optimiser's base rate is put
-    back when training ends.
+    ``rng`` draws each epoch's shuffle (and, through the layers, dropout masks). Epochs are
+    numbered from ``initial_epoch``. Once per epoch the schedule sets
+    ``optimizer.learning_rate`` and the callbacks run (``on_batch_end`` hooks after every
+    batch); the optimiser's base rate is put back when training ends. ``owner`` (the model)
+    is what callbacks receive in ``on_train_begin``.
     """
     history = history or History()
-    net = model.network
+    net = objective.network
     optimizer.bind(net.flat_params, net.flat_grads)
     base_lr = optimizer.learning_rate
+    run = _Run(objective, rng, optimizer, _Hooks(callbacks), verbose, shuffle)
     try:
         threads = choose_threads(batch_size)  # one BLAS thread for small batches
-        history.params["blas_threads"] = threads_used(threads)  # part of the arithmetic: record it
         with blas_threads(threads):
-            _run_epochs(model, data, epochs, batch_size, optimizer, validation, verbose, shuffle,
-                        _Hooks(callbacks), history, lr_schedule, initial_epoch, base_lr)
+            history.params["blas_threads"] = threads_used(threads)  # part of the arithmetic: record it
+            _run_epochs(run, data, epochs, batch_size, validation, history, lr_schedule,
+                        initial_epoch, base_lr, owner)
     finally:
         optimizer.learning_rate = base_lr
     return history
 
 
-def _run_epochs(model, data, epochs, batch_size, optimizer, validation, verbose, shuffle,
-                hooks, history, lr_schedule, initial_epoch, base_lr) -> None:
-    kind = model._accuracy_kind(data.labels is not None)
+@dataclass
+class _Run:
+    """What stays the same through one ``train`` call."""
+
+    objective: Objective
+    rng: np.random.Generator
+    optimizer: Optimizer
+    hooks: Any
+    verbose: int
+    shuffle: bool
+
+
+def _run_epochs(run, data, epochs, batch_size, validation, history, lr_schedule, initial_epoch,
+                base_lr, owner) -> None:
+    objective, optimizer = run.objective, run.optimizer
+    kind = objective.accuracy_kind(data.labels is not None)
     tally = _AccuracyTally(kind, data)
     batches = _Batches(data, batch_size, with_labels=tally.needs_batch_labels)
     last = initial_epoch + epochs
-    hooks.train_begin(model)
+    run.hooks.train_begin(owner)
     for epoch in range(initial_epoch, last):
         if lr_schedule is not None:
             optimizer.learning_rate = lr_schedule(epoch, base_lr, last)
         start = time.perf_counter()
-        order = model.rng.permutation(len(data.X)) if shuffle else None
-        bar = ProgressBar(batches.count, f"Epoch {epoch + 1}/{last}", enabled=verbose >= 1)
-        logs = _one_epoch(model, batches, order, optimizer, tally, bar, epoch)
+        order = run.rng.permutation(len(data.X)) if run.shuffle else None
+        bar = ProgressBar(batches.count, f"Epoch {epoch + 1}/{last}", enabled=run.verbose >= 1)
+        logs = _one_epoch(run, batches, order, tally, bar, epoch)
         if validation is not None:
-            val = model._evaluate_prepared(validation.X, validation.Y, validation.labels)
+            val = objective.evaluate(validation.X, validation.Y, validation.labels, validation.weights)
             logs.update({f"val_{k}": v for k, v in val.items()})
         if lr_schedule is not None:
             logs["learning_rate"] = optimizer.learning_rate
         seconds = time.perf_counter() - start
         bar.close(final=", ".join(f"{k}={v:.4g}" for k, v in logs.items()) + f", {seconds:.2f}s")
-        stop = hooks.epoch_end(epoch, logs)  # callbacks may add to logs: recorded below
+        stop = run.hooks.epoch_end(epoch, logs)  # callbacks may add to logs: recorded below
         history.append(epoch, logs, seconds)
         if stop:
             break
-    hooks.train_end()
+    run.hooks.train_end()
 
 
-def _one_epoch(model, batches, order, optimizer, tally, bar, epoch) -> dict[str, float]:
+def _diverged(what: str, epoch: int, batch: int, optimizer: Optimizer) -> TrainingDivergedError:
+    return TrainingDivergedError(
+        f"{what} at epoch {epoch + 1}, batch {batch}; the learning rate "
+        f"{optimizer.learning_rate:g} is probably too large, try a smaller one (e.g. "
+        f"{optimizer.learning_rate / 10:g}). The weights were restored to the start of that epoch."
+    )
+
+
+def _one_epoch(run, batches, order, tally, bar, epoch) -> dict[str, float]:
     """One pass over the batches: forward, backward, step; the epoch's mean loss (and accuracy).
 
-    A non-finite loss restores the weights of the epoch's start and raises."""
-    net, n, bs = model.network, len(batches.data.X), batches.batch_size
+    A non-finite loss, or non-finite weights after the epoch's last step, restore the weights
+    of the epoch's start and raise ``TrainingDivergedError``."""
+    objective, optimizer, hooks = run.objective, run.optimizer, run.hooks
+    net, n, bs = objective.network, len(batches.data.X), batches.batch_size
     snapshot = net.flat_params.copy()
     loss_sum = 0.0
     tally.start_epoch()
-    for b, (xb, yb, lb) in enumerate(batches.iterate(order)):
-        loss, output = model._loss_and_gradients(xb, yb)
+    b = 0
+    for b, (xb, yb, lb, wb) in enumerate(batches.iterate(order)):
+        loss, output = objective.loss_and_gradients(xb, yb, wb)
         if not math.isfinite(loss):
             net.flat_params[...] = snapshot
             bar.close()
-            raise TrainingDivergedError(
-                f"the training loss became {loss} at epoch {epoch + 1}, batch {b + 1}; the "
-                f"learning rate {optimizer.learning_rate:g} is probably too large, try a "
-                f"smaller one (e.g. {optimizer.learning_rate / 10:g}). The weights were "
-                "restored to the start of that epoch."
-            )
+            raise _diverged(f"the training loss became {loss}", epoch, b + 1, optimizer)
         optimizer.step()
         loss_sum += loss * len(xb)
         tally.add(output, yb, lb, b * bs)
         bar.update()
         if bar.enabled and b % 50 == 0:
             bar.set_postfix(f"loss={loss_sum / ((b + 1) * bs):.4f}")
+        if hooks.per_batch:
+            hooks.batch_end(b, {"loss": loss, "size": len(xb)})
+    if not np.isfinite(net.flat_params).all():  # the last step can blow up unseen by any loss
+        net.flat_params[...] = snapshot
+        bar.close()
+        raise _diverged("the weights became NaN or infinite", epoch, b + 1, optimizer)
     logs = {"loss": loss_sum / n}
     if tally.kind is not None:
         logs["accuracy"] = tally.correct(order) / n
@@ -254,7 +282,7 @@ class _AccuracyTally:
     Other kinds count per batch with ``count_correct``.
     """
 
-    def __init__(self, kind: str | None, data: _Data) -> None:
+    def __init__(self, kind: str | None, data: Data) -> None:
         self.kind, self._labels = kind, data.labels
         deferred = kind == "categorical" and data.labels is not None
         self._predicted = np.empty(len(data.X), dtype=np.intp) if deferred else None
@@ -283,11 +311,16 @@ class _Hooks:
 
     def __init__(self, callbacks: Sequence[Any]) -> None:
         self.callbacks = list(callbacks)
+        self.per_batch = [cb for cb in self.callbacks if callable(getattr(cb, "on_batch_end", None))]
 
-    def train_begin(self, model: FFNN) -> None:
+    def train_begin(self, model: Any) -> None:
         for cb in self.callbacks:
             if hasattr(cb, "on_train_begin"):
                 cb.on_train_begin(model)
+
+    def batch_end(self, batch: int, logs: dict[str, float]) -> None:
+        for cb in self.per_batch:
+            cb.on_batch_end(batch, logs)
 
     def epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
         """Call every callback (all of them, even after one asks to stop); True to stop."""
@@ -304,12 +337,13 @@ class _Hooks:
 
 
 class _Batches:
-    """Yields ``(x, Y, labels)`` batches, gathered by index into reused buffers.
+    """Yields ``(x, Y, labels, weights)`` batches, gathered by index into reused buffers.
 
-    ``labels`` is ``None`` when the data has none or ``with_labels`` is false.
+    ``labels`` is ``None`` when the data has none or ``with_labels`` is false; ``weights`` is
+    ``None`` when the data has none.
     """
 
-    def __init__(self, data: _Data, batch_size: int, with_labels: bool = True) -> None:
+    def __init__(self, data: Data, batch_size: int, with_labels: bool = True) -> None:
         self.data, self.batch_size = data, batch_size
         self.count = -(-len(data.X) // batch_size)
         size = min(batch_size, len(data.X))
@@ -317,14 +351,16 @@ class _Batches:
         self._y = np.empty((size, data.Y.shape[1]), dtype=data.Y.dtype)
         with_labels = with_labels and data.labels is not None
         self._l = np.empty(size, dtype=data.labels.dtype) if with_labels else None
+        self._w = None if data.weights is None else np.empty(size, dtype=data.weights.dtype)
 
     def iterate(self, order: np.ndarray | None):
         d, n, bs = self.data, len(self.data.X), self.batch_size
-        X, Y, L = d.X, d.Y, d.labels if self._l is not None else None
+        X, Y, L, W = d.X, d.Y, d.labels if self._l is not None else None, d.weights
         for start in range(0, n, bs):
             stop = min(start + bs, n)
             if order is None:  # no shuffling: slices are views, nothing to copy
-                yield X[start:stop], Y[start:stop], None if L is None else L[start:stop]
+                yield (X[start:stop], Y[start:stop], None if L is None else L[start:stop],
+                       None if W is None else W[start:stop])
                 continue
             idx, m = order[start:stop], stop - start
             # mode="clip": the indices come from a permutation, so always in range; the default
@@ -332,4 +368,5 @@ class _Batches:
             x = X.take(idx, axis=0, out=self._x[:m], mode="clip")
             y = Y.take(idx, axis=0, out=self._y[:m], mode="clip")
             lab = None if L is None else L.take(idx, out=self._l[:m], mode="clip")
-            yield x, y, lab
+            w = None if W is None else W.take(idx, out=self._w[:m], mode="clip")
+            yield x, y, lab, w

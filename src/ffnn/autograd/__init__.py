@@ -9,8 +9,9 @@ array([2., 4., 6.])
 
 ``Tensor`` (``tensor.py``) holds the primitive operations, each with its backward rule, and
 ``graph.py`` the walk behind ``backward()``;
-``functional`` composes them (softmax, log-softmax, softplus, the losses); ``adapter`` runs an
-``FFNN`` on the engine (``FFNN(..., engine="autograd")``). See ``docs/autograd.md``.
+``functional`` composes them (softmax, log-softmax, softplus, the losses). A model runs on
+the engine with ``engine="autograd"``: ``ffnn.objective`` then builds the graph from each
+layer's, loss's and regulariser's own ``tensor_*`` form. See ``docs/autograd.md``.
 """
 
 from . import functional

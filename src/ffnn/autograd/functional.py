@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, _node
+from .tensor import Tensor, node
 
 __all__ = [
     "logsumexp",
@@ -34,6 +34,7 @@ __all__ = [
     "nll",
     "sigmoid_binary_crossentropy",
     "clip_straight_through",
+    "clipped_probabilities",
 ]
 
 
@@ -44,12 +45,12 @@ def logsumexp(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     """``log(softmax(x)) = x - logsumexp(x)``: exact where ``log(softmax(x))`` would give -inf."""
-    return x - x.logsumexp(axis=axis, keepdims=True)
+    return x.log_softmax(axis)
 
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``axis``, as ``exp(log_softmax(x))``."""
-    return log_softmax(x, axis).exp()
+    return x.softmax(axis)
 
 
 def softplus(x: Tensor) -> Tensor:
@@ -58,7 +59,7 @@ def softplus(x: Tensor) -> Tensor:
     At ``x = 0`` the tie rule of ``maximum`` (half the gradient each side) gives the exact
     slope 1/2 (``abs`` contributes ``sign(0) = 0``).
     """
-    return x.maximum(0.0) + (-x.abs()).exp().log1p()
+    return x.softplus()
 
 
 def where(condition: Any, a: Any, b: Any) -> Tensor:
@@ -81,10 +82,11 @@ def clip_straight_through(p: Tensor, low: float, high: float) -> Tensor:
     an output of exactly 0 or 1 gives a large finite loss), and ``dL/dp`` is the formula at
     the clipped value, with the clip itself treated as the identity.
     """
-    return _node(np.clip(p.data, low, high), (p,), lambda g: (g,))
+    return node(np.clip(p.data, low, high), (p,), lambda g: (g,))
 
 
-def _clipped(p: Tensor) -> Tensor:
+def clipped_probabilities(p: Tensor) -> Tensor:
+    """``p`` clipped to ``[eps, 1 - eps]`` (``eps`` of its dtype), the gradient passed through."""
     eps = float(np.finfo(p.data.dtype).eps)
     return clip_straight_through(p, eps, 1 - eps)
 
@@ -97,13 +99,13 @@ def mse(p: Tensor, y: np.ndarray) -> Tensor:
 
 def binary_crossentropy(p: Tensor, y: np.ndarray) -> Tensor:
     """``-mean(y log q + (1 - y) log(1 - q))`` over all elements, ``q`` = clipped ``p``."""
-    q = _clipped(p)
+    q = clipped_probabilities(p)
     return -(y * q.log() + (1 - y) * (-q).log1p()).mean()
 
 
 def categorical_crossentropy(p: Tensor, y: np.ndarray) -> Tensor:
     """``-(1/n) sum y log q``: the mean over the ``n`` rows, ``q`` = clipped ``p``."""
-    q = _clipped(p)
+    q = clipped_probabilities(p)
     return (y * q.log()).sum() * (-1.0 / p.data.shape[0])
 
 

@@ -152,7 +152,7 @@ class Tensor:
         def backward(g):  # d(a + b) = da + db
             return unbroadcast(g, a.shape), (unbroadcast(g, b.shape) if len(parents) == 2 else None)
 
-        return _node(out, parents, backward)
+        return node(out, parents, backward)
 
     __radd__ = __add__
 
@@ -163,13 +163,13 @@ class Tensor:
         def backward(g):
             return unbroadcast(g, a.shape), (unbroadcast(-g, b.shape) if len(parents) == 2 else None)
 
-        return _node(out, parents, backward)
+        return node(out, parents, backward)
 
     def __rsub__(self, other: Any) -> Tensor:
         return _lift(other, self) - self
 
     def __neg__(self) -> Tensor:
-        return _node(-self.data, (self,), lambda g: (-g,))
+        return node(-self.data, (self,), lambda g: (-g,))
 
     def __mul__(self, other: Any) -> Tensor:
         a, b, parents = _operands(self, other)
@@ -179,7 +179,7 @@ class Tensor:
             ga = unbroadcast(g * b, a.shape) if self.requires_grad else None
             return ga, (unbroadcast(g * a, b.shape) if len(parents) == 2 and other.requires_grad else None)
 
-        return _node(out, parents, backward)
+        return node(out, parents, backward)
 
     __rmul__ = __mul__
 
@@ -192,7 +192,7 @@ class Tensor:
             need_b = len(parents) == 2 and other.requires_grad
             return ga, (unbroadcast(-g * out / b, b.shape) if need_b else None)
 
-        return _node(out, parents, backward)
+        return node(out, parents, backward)
 
     def __rtruediv__(self, other: Any) -> Tensor:
         return _lift(other, self) / self
@@ -202,7 +202,7 @@ class Tensor:
         if not isinstance(exponent, Tensor):  # a number: the common case, x ** 2
             k = exponent
             # d(a^k) = k a^(k-1) da
-            return _node(broadcasting(np.power, a, k, "**"), (self,), lambda g: (g * (k * a ** (k - 1)),))
+            return node(broadcasting(np.power, a, k, "**"), (self,), lambda g: (g * (k * a ** (k - 1)),))
         b = exponent.data
         out = broadcasting(np.power, a, b, "**")
 
@@ -211,7 +211,7 @@ class Tensor:
             gb = unbroadcast(g * out * np.log(a), b.shape) if exponent.requires_grad else None
             return ga, gb
 
-        return _node(out, (self, exponent), backward)
+        return node(out, (self, exponent), backward)
 
     def __rpow__(self, base: Any) -> Tensor:
         return _lift(base, self) ** self
@@ -233,7 +233,7 @@ class Tensor:
                 return ga, (a.T @ g if other.requires_grad else None)
             return graph.matmul_backward(a, b, g, self.requires_grad, other.requires_grad)
 
-        return _node(out, (self, other), backward)
+        return node(out, (self, other), backward)
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return _lift(other, self) @ self
@@ -241,38 +241,38 @@ class Tensor:
     # ------------------------------------------------------------------ element-wise
     def exp(self) -> Tensor:
         out = np.exp(self.data)
-        return _node(out, (self,), lambda g: (g * out,))  # d e^x = e^x dx
+        return node(out, (self,), lambda g: (g * out,))  # d e^x = e^x dx
 
     def log(self) -> Tensor:
         x = self.data
-        return _node(np.log(x), (self,), lambda g: (g / x,))  # d log x = dx / x
+        return node(np.log(x), (self,), lambda g: (g / x,))  # d log x = dx / x
 
     def log1p(self) -> Tensor:
         x = self.data
-        return _node(np.log1p(x), (self,), lambda g: (g / (1 + x),))
+        return node(np.log1p(x), (self,), lambda g: (g / (1 + x),))
 
     def sqrt(self) -> Tensor:
         out = np.sqrt(self.data)
-        return _node(out, (self,), lambda g: (g * 0.5 / out,))  # d sqrt x = dx / (2 sqrt x)
+        return node(out, (self,), lambda g: (g * 0.5 / out,))  # d sqrt x = dx / (2 sqrt x)
 
     def abs(self) -> Tensor:
         x = self.data
-        return _node(np.abs(x), (self,), lambda g: (g * np.sign(x),))  # sign(0) = 0
+        return node(np.abs(x), (self,), lambda g: (g * np.sign(x),))  # sign(0) = 0
 
     def tanh(self) -> Tensor:
         out = np.tanh(self.data)
-        return _node(out, (self,), lambda g: (g * (1 - out * out),))  # 1 - tanh^2
+        return node(out, (self,), lambda g: (g * (1 - out * out),))  # 1 - tanh^2
 
     def sigmoid(self) -> Tensor:
         # 1 / (1 + e^-x) written as (1 + tanh(x / 2)) / 2, which never overflows
         out = np.tanh(self.data * 0.5)
         out += 1
         out *= 0.5
-        return _node(out, (self,), lambda g: (g * (out * (1 - out)),))  # s (1 - s)
+        return node(out, (self,), lambda g: (g * (out * (1 - out)),))  # s (1 - s)
 
     def relu(self) -> Tensor:
         x = self.data
-        return _node(np.maximum(x, 0), (self,), lambda g: (g * (x > 0),))  # slope 0 at 0
+        return node(np.maximum(x, 0), (self,), lambda g: (g * (x > 0),))  # slope 0 at 0
 
     def maximum(self, other: Any) -> Tensor:
         """Element-wise maximum; at a tie each side gets half the gradient."""
@@ -284,7 +284,7 @@ class Tensor:
             ga = unbroadcast(g * share, a.shape)
             return ga, (unbroadcast(g * (1 - share), b.shape) if len(parents) == 2 else None)
 
-        return _node(out, parents, backward)
+        return node(out, parents, backward)
 
     def where(self, condition: Any, other: Any) -> Tensor:
         """``self`` where ``condition`` holds, ``other`` elsewhere (like ``np.where(c, self, other)``)."""
@@ -297,22 +297,22 @@ class Tensor:
             ga = unbroadcast(np.where(cond, g, zero), a.shape)
             return ga, (unbroadcast(np.where(cond, zero, g), b.shape) if len(parents) == 2 else None)
 
-        return _node(out, parents, backward)
+        return node(out, parents, backward)
 
     def clip(self, low: float, high: float) -> Tensor:
         """Values limited to ``[low, high]``; no gradient flows where a value was clipped."""
         x = self.data
-        return _node(np.clip(x, low, high), (self,), lambda g: (g * ((x >= low) & (x <= high)),))
+        return node(np.clip(x, low, high), (self,), lambda g: (g * ((x >= low) & (x <= high)),))
 
     # ------------------------------------------------------------------ reductions
     def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         x = self.data
         if axis is None and not keepdims:  # to one number: the loss, usually
-            return _node(np.asarray(x.sum()), (self,), lambda g: (broadcast(g, x.shape),))
+            return node(np.asarray(x.sum()), (self,), lambda g: (broadcast(g, x.shape),))
         axes = reduced_axes(axis, x.ndim)
         # every input element contributed once
         backward = lambda g: (broadcast(expand(g, axes, keepdims), x.shape),)  # noqa: E731
-        return _node(np.asarray(x.sum(axis=axes, keepdims=keepdims)), (self,), backward)
+        return node(np.asarray(x.sum(axis=axes, keepdims=keepdims)), (self,), backward)
 
     def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         x = self.data
@@ -322,7 +322,7 @@ class Tensor:
         def backward(g):  # each of the n elements contributed 1/n
             return (broadcast(expand(g * scale, axes, keepdims), x.shape),)
 
-        return _node(np.asarray(x.mean(axis=axes, keepdims=keepdims)), (self,), backward)
+        return node(np.asarray(x.mean(axis=axes, keepdims=keepdims)), (self,), backward)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """The largest value; when several are equal they share the gradient evenly."""
@@ -335,7 +335,7 @@ class Tensor:
             share = hit / hit.sum(axis=axes, keepdims=True).astype(x.dtype)
             return (share * expand(g, axes, keepdims),)
 
-        return _node(out, (self,), backward)
+        return node(out, (self,), backward)
 
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         """``log(sum(exp(x)))`` computed as ``m + log(sum(exp(x - m)))`` with ``m = max(x)``."""
@@ -354,20 +354,20 @@ class Tensor:
             dx *= expand(g, axes, keepdims)
             return (dx,)
 
-        return _node(out if keepdims else np.squeeze(out, axes), (self,), backward)
+        return node(out if keepdims else np.squeeze(out, axes), (self,), backward)
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: Any) -> Tensor:
         old = self.data.shape
         new = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        return _node(self.data.reshape(new), (self,), lambda g: (g.reshape(old),))
+        return node(self.data.reshape(new), (self,), lambda g: (g.reshape(old),))
 
     def transpose(self, *axes: Any) -> Tensor:
         if len(axes) == 1 and not isinstance(axes[0], int):
             axes = tuple(axes[0])
         order = axes or tuple(reversed(range(self.data.ndim)))
         inverse = tuple(np.argsort(order))
-        return _node(self.data.transpose(order), (self,), lambda g: (g.transpose(inverse),))
+        return node(self.data.transpose(order), (self,), lambda g: (g.transpose(inverse),))
 
     T = property(transpose)
 
@@ -383,21 +383,27 @@ class Tensor:
                 np.add.at(full, index, g)
             return (full,)
 
-        return _node(x[index], (self,), backward)
+        return node(x[index], (self,), backward)
 
-    # Composed operations (see ``functional``) as methods, so ``z.softmax(axis=1)`` reads well.
+    # Composed operations as methods, so ``z.softmax(axis=1)`` reads well; ``functional``
+    # offers them as functions. Their gradients come from the primitives they are made of.
     def log_softmax(self, axis: int = -1) -> Tensor:
-        return _functional.log_softmax(self, axis)
+        """``x - logsumexp(x)``: exact where ``log(softmax(x))`` would give -inf."""
+        return self - self.logsumexp(axis=axis, keepdims=True)
 
     def softmax(self, axis: int = -1) -> Tensor:
-        return _functional.softmax(self, axis)
+        """``exp(log_softmax(x))``: every value in ``(0, 1]``, no overflow."""
+        return self.log_softmax(axis).exp()
 
     def softplus(self) -> Tensor:
-        return _functional.softplus(self)
+        """``log(1 + exp(x))`` as ``max(x, 0) + log1p(exp(-|x|))``, never exponentiating a
+        positive number. At ``x = 0`` the tie rule of ``maximum`` (half the gradient each side)
+        gives the exact slope 1/2 (``abs`` contributes ``sign(0) = 0``)."""
+        return self.maximum(0.0) + (-self.abs()).exp().log1p()
 
 
 # ---------------------------------------------------------------------- helpers
-def _node(data: Any, parents: tuple[Tensor, ...], backward: Callable) -> Tensor:
+def node(data: Any, parents: tuple[Tensor, ...], backward: Callable) -> Tensor:
     """The result of an operation: a graph node when an input needs a gradient."""
     out = _new(Tensor)
     out.data = data if type(data) is np.ndarray else np.asarray(data)
@@ -428,5 +434,3 @@ def _lift(x: Any, like: Tensor) -> Tensor:
     """A constant as a tensor of ``like``'s dtype (a tensor is returned unchanged)."""
     return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=like.data.dtype))
 
-
-from . import functional as _functional  # noqa: E402  (composed ops use Tensor)

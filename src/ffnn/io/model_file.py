@@ -22,12 +22,16 @@ if TYPE_CHECKING:
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save_model", "load_model"]
 
 FORMAT_NAME = "ffnn.model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # the newest this ffnn reads and writes; 1 for models built by FFNN(layer_sizes, ...)
+# Version 2 adds configs of any layer stack (FFNN.from_layers) and buffers (running statistics)
+# among the params/ members; a file of a layer_sizes model is still written as version 1.
 _META = "__ffnn__"
 _PARAMS = "params/"
 _OPTIM = "optimizer/"
 _GRADS = "grads/"  # the gradients of the last backward pass, so pictures can show them after loading
 _MAX_META_BYTES = 64 * 1024 * 1024  # a config + history is kilobytes; refuse absurd sizes early
+_MAX_NPY_HEADER = 1 << 16  # .npy headers are padded to 64-byte multiples; 64 KiB is generous
+_MAX_DEFLATE_RATIO = 1100  # deflate expands at most ~1032:1
 
 
 # ---------------------------------------------------------------------------------- saving
@@ -47,6 +51,7 @@ def save_model(model: FFNN, path: str | os.PathLike) -> None:
 def _to_members(model: FFNN) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     from .. import __version__
 
+    _check_finite_params(model)
     arrays = {_PARAMS + name: value for name, value in model.get_params().items()}
     arrays.update({_GRADS + name: value for name, value in model.get_grads().items()})
     optimizer = getattr(model, "optimizer", None)
@@ -57,7 +62,7 @@ def _to_members(model: FFNN) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         opt_meta = {"config": optimizer.get_config(), "state": sorted(state)}
     meta = {
         "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
+        "format_version": FORMAT_VERSION if "layers" in model.get_config() else 1,
         "ffnn_version": __version__,
         "config": model.get_config(),
         "params": list(model.get_params()),
@@ -67,6 +72,16 @@ def _to_members(model: FFNN) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         "rng_state": model.rng.bit_generator.state,
     }
     return meta, arrays
+
+
+def _check_finite_params(model: FFNN) -> None:
+    """Refuse to write a model whose parameters are NaN or infinite: ``load`` would refuse it."""
+    bad = [name for name, value in model.get_params().items() if not np.all(np.isfinite(value))]
+    if bad:
+        raise ValueError(
+            f"cannot save: parameter(s) {bad} hold NaN or infinite values (training diverged?); "
+            "retrain with a smaller learning rate or load an earlier checkpoint"
+        )
 
 
 # ---------------------------------------------------------------------------------- loading
@@ -86,7 +101,9 @@ def load_model(path: str | os.PathLike) -> FFNN:
             return _from_archive(_Archive(zf, path), path)
     except ModelFileError:
         raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as err:
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError, NotImplementedError,
+            RuntimeError, RecursionError, OverflowError, MemoryError) as err:
+        # NotImplementedError: an unsupported zip compression; RuntimeError: an encrypted member
         raise ModelFileError(f"{path}: corrupted or unreadable model file ({type(err).__name__}: {err})") from None
 
 
@@ -114,27 +131,55 @@ class _Archive:
             )
         return tuple(shape), dtype
 
-    def read(self, key: str, dtype: np.dtype | None = None, shape: tuple[int, ...] | None = None,
-             max_size: int | None = None) -> np.ndarray:
-        """The array ``key``; its header must give ``dtype`` and ``shape`` (or at most ``max_size`` elements)."""
+    def check(self, key: str, dtype: np.dtype | None = None, shape: tuple[int, ...] | None = None,
+              max_size: int | None = None) -> None:
+        """The member's header must give ``dtype`` and ``shape`` (or at most ``max_size``
+        elements), and the zip's sizes must agree with it: no read may decompress more than
+        the header declares, nor more than deflate can expand the stored bytes."""
         got_shape, got_dtype = self.header(key)
         if (dtype is not None and got_dtype != dtype) or (shape is not None and got_shape != tuple(shape)):
             raise ModelFileError(
                 f"{self.path}: member {key!r} is {got_dtype} {got_shape}, the architecture needs "
                 f"{dtype} {tuple(shape) if shape is not None else ''}".rstrip()
             )
-        if max_size is not None and int(np.prod(got_shape, dtype=np.int64)) > max_size:
+        count = 1
+        for n in got_shape:
+            count *= int(n)  # Python integers: no wrap-around
+        if max_size is not None and count > max_size:
             raise ModelFileError(f"{self.path}: member {key!r} is implausibly large ({got_shape})")
+        info = self.zf.getinfo(key + ".npy")
+        data_bytes = count * got_dtype.itemsize
+        if not data_bytes <= info.file_size <= data_bytes + _MAX_NPY_HEADER:
+            raise ModelFileError(
+                f"{self.path}: member {key!r} declares {got_shape} ({data_bytes} bytes) but holds "
+                f"{info.file_size} bytes (truncated or tampered file)"
+            )
+        if info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + _MAX_NPY_HEADER:
+            raise ModelFileError(
+                f"{self.path}: member {key!r} claims {info.file_size} bytes from {info.compress_size} "
+                "compressed bytes, more than deflate can expand (a decompression bomb?)"
+            )
+
+    def read(self, key: str, dtype: np.dtype | None = None, shape: tuple[int, ...] | None = None,
+             max_size: int | None = None) -> np.ndarray:
+        """The array ``key``, after ``check``; read with ``allow_pickle=False``."""
+        self.check(key, dtype, shape, max_size)
         with self.zf.open(key + ".npy") as f:
-            return np.lib.format.read_array(f, allow_pickle=False)
+            arr = np.lib.format.read_array(f, allow_pickle=False)
+        if np.issubdtype(arr.dtype, np.inexact) and not np.all(np.isfinite(arr)):
+            raise ModelFileError(f"{self.path}: member {key!r} holds NaN or infinite values")
+        return arr
 
 
 def _from_archive(archive: _Archive, path: Path) -> FFNN:
     meta = _read_meta(archive, path)
+    state_shapes, param_names = _declared_shapes(meta, path)
+    _check_members(meta, archive.names, list(state_shapes), param_names, path)
+    dtype = _guard(path, "config", lambda: np.dtype(meta["config"].get("dtype", "float32")))
+    for name, shape in state_shapes.items():  # every member must fit before anything is built
+        archive.check(_PARAMS + name, dtype, shape)
     model = _rebuild(meta, path)
-    _check_members(meta, archive.names, model, path)
-    expected = model.get_params()
-    params = {name: archive.read(_PARAMS + name, value.dtype, value.shape) for name, value in expected.items()}
+    params = {name: archive.read(_PARAMS + name, dtype, shape) for name, shape in state_shapes.items()}
     try:
         model.set_params(params)
     except (KeyError, ValueError) as err:
@@ -151,6 +196,19 @@ def _from_archive(archive: _Archive, path: Path) -> FFNN:
     return model
 
 
+def _declared_shapes(meta: dict[str, Any], path: Path) -> tuple[dict[str, tuple[int, ...]], list[str]]:
+    """The shapes of every parameter and buffer the file's config describes (nothing is
+    allocated), and the names of the trained parameters among them."""
+    from ..builders import layers_from_config
+    from ..network import Sequential
+
+    def shapes() -> tuple[dict[str, tuple[int, ...]], list[str]]:
+        n_in, layers, names = layers_from_config(meta["config"])
+        return Sequential(layers, names).state_shapes(n_in)
+
+    return _guard(path, "config", shapes)
+
+
 def _read_meta(archive: _Archive, path: Path) -> dict[str, Any]:
     if _META not in archive.names:
         raise ModelFileError(
@@ -162,8 +220,8 @@ def _read_meta(archive: _Archive, path: Path) -> dict[str, Any]:
     raw = archive.read(_META)
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ModelFileError(f"{path}: metadata is not valid JSON ({err})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise ModelFileError(f"{path}: metadata is not valid JSON ({type(err).__name__}: {err})") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
         got = meta.get("format") if isinstance(meta, dict) else type(meta).__name__
         raise ModelFileError(f"{path}: not an ffnn model file (format {got!r}, expected {FORMAT_NAME!r})")
@@ -195,9 +253,9 @@ def _guard(path: Path, what: str, fn: Any) -> Any:
         raise ModelFileError(f"{path}: bad {what} in model file ({type(err).__name__}: {err})") from None
 
 
-def _check_members(meta: dict[str, Any], names: set[str], model: FFNN, path: Path) -> None:
-    """The archive must hold exactly the metadata, the model's parameters and the optimiser state."""
-    own = list(model.get_params())
+def _check_members(meta: dict[str, Any], names: set[str], own: list[str], trained: list[str], path: Path) -> None:
+    """The archive must hold exactly the metadata, the model's parameters and buffers (``own``),
+    the gradients of the ``trained`` ones and the optimiser state."""
     if sorted(map(str, meta["params"])) != sorted(own):
         raise ModelFileError(f"{path}: parameter list {meta['params']} does not match the architecture's {own}")
     opt = meta.get("optimizer")
@@ -206,7 +264,7 @@ def _check_members(meta: dict[str, Any], names: set[str], model: FFNN, path: Pat
         raise ModelFileError(f"{path}: metadata field 'optimizer' is malformed")
     wanted = {_META} | {_PARAMS + n for n in own} | {_OPTIM + k for k in state}
     if meta.get("grads") is True:
-        wanted |= {_GRADS + n for n in own}
+        wanted |= {_GRADS + n for n in trained}
     missing, unknown = sorted(wanted - names), sorted(names - wanted)
     if missing:
         raise ModelFileError(f"{path}: missing member(s) {missing} (truncated or incomplete file)")

@@ -1,0 +1,134 @@
+"""``Dense``: the fully connected layer ``z = x @ W + b``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import initializers
+from .base import LAYERS, Layer, Parameter, assign, set_checked
+
+__all__ = ["Dense"]
+
+
+def _check_units(units: Any) -> int:
+    if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+        raise ValueError(f"Dense units must be a positive integer (the number of neurons), got {units!r}")
+    return int(units)
+
+
+@LAYERS.register("dense", "linear_layer", "fully_connected")
+class Dense(Layer):
+    """Fully connected layer ``z = x @ W + b`` with ``units`` neurons.
+
+    ``weight`` is shaped ``(n_in, units)``: neuron ``j``'s incoming weights are ``weight[:, j]``
+    and its bias ``bias[j]`` (PyTorch's ``Linear.weight`` is the transpose). ``init`` is an
+    initialiser (see ``ffnn.initializers``); ``None`` takes the model's. ``bias_init`` is
+    ``"zero"`` or ``"same"`` (drawn like the weights); ``None`` asks the initialiser.
+
+    >>> from ffnn import layers as L
+    >>> L.Dense(64, init="xavier").get_config()["units"]
+    64
+    """
+
+    keeps_nonfinite = True
+
+    def __init__(self, units: int, init: Any = None, bias_init: str | None = None) -> None:
+        super().__init__()
+        self.units = self.n_out = _check_units(units)
+        self.init_spec = init  # as given: None means "the model's initialiser"
+        self.init = None if init is None else initializers.get(init)
+        if bias_init not in (None, "zero", "same"):
+            raise ValueError(f"bias_init must be 'zero', 'same' or None, got {bias_init!r}")
+        self.bias_init_spec = bias_init
+        self.bias_init = bias_init
+        self.needs_input_grad = True  # False for a network's first trained layer: nobody needs dL/dx
+        self.params = {
+            "weight": Parameter(np.zeros((0, self.units)), decay=True),
+            "bias": Parameter(np.zeros(self.units)),
+        }
+        self._x: np.ndarray | None = None
+
+    def use_defaults(self, init: Any, bias_init: str | None) -> None:
+        """Take the model's initialiser and bias rule where this layer names none."""
+        if bias_init not in (None, "zero", "same"):
+            raise ValueError(f"bias init must be 'zero' or 'same', got {bias_init!r}")
+        if self.init is None:
+            self.init = initializers.get(init if init is not None else "he")
+        if self.bias_init is None:
+            self.bias_init = bias_init or self.init.bias_default
+
+    def build(self, n_in, dtype):
+        self.n_in = int(n_in)
+        self.params["weight"] = Parameter(np.zeros((self.n_in, self.units), dtype=dtype), decay=True)
+        self.params["bias"] = Parameter(np.zeros(self.units, dtype=dtype))
+        return self.n_out
+
+    def state_shapes(self, n_in):
+        return self.units, {"weight": (int(n_in), self.units), "bias": (self.units,)}, {}
+
+    def parameters(self):
+        return self.params
+
+    def init_parameters(self, rng, dtype):
+        self.use_defaults(None, None)
+        w = self.init((self.n_in, self.units), rng, dtype)
+        b = self.init((1, self.units), rng, dtype)[0] if self.bias_init == "same" else np.zeros(self.units, dtype)
+        assign(self.params["weight"], w, dtype)
+        assign(self.params["bias"], b, dtype)
+
+    # Per-layer, per-neuron access: weight[:, j] and bias[j] belong to neuron j.
+    @property
+    def weight(self) -> np.ndarray:
+        return self.params["weight"].data
+
+    @weight.setter
+    def weight(self, value: np.ndarray) -> None:
+        set_checked(self.params["weight"].data, value, "weight")
+
+    @property
+    def bias(self) -> np.ndarray:
+        return self.params["bias"].data
+
+    @bias.setter
+    def bias(self, value: np.ndarray) -> None:
+        set_checked(self.params["bias"].data, value, "bias")
+
+    @property
+    def grad_weight(self) -> np.ndarray:
+        return self.params["weight"].grad
+
+    @property
+    def grad_bias(self) -> np.ndarray:
+        return self.params["bias"].grad
+
+    def forward(self, x, training=False):
+        params = self.params
+        w = params["weight"].data
+        self._x = x
+        z = np.matmul(x, w, out=self._scratch("z", (x.shape[0], self.units), w.dtype))
+        np.add(z, params["bias"].data, out=z)
+        return z
+
+    def backward(self, grad):
+        # dW = x^T dz, db = 1^T dz (the sum over the batch, as a BLAS product: 5x faster than
+        # np.sum at batch 32), dx = dz W^T
+        weight, x = self.params["weight"], self._x
+        np.matmul(x.T, grad, out=weight.grad)
+        np.matmul(self._scratch("ones", (len(grad),), grad.dtype, fill=1), grad, out=self.params["bias"].grad)
+        if not self.needs_input_grad:
+            return None
+        return np.matmul(grad, weight.data.T, out=self._scratch("dx", x.shape, grad.dtype))
+
+    def tensor_forward(self, h, leaf, training=False):
+        return h @ leaf(self.params["weight"]) + leaf(self.params["bias"])  # z = x W + b
+
+    def get_config(self):
+        init = self.init_spec
+        if init is not None and not isinstance(init, (str, dict)):
+            init = self.init.get_config()
+        return {"name": self.name, "units": self.units, "init": init, "bias_init": self.bias_init_spec}
+
+    def describe(self) -> str:
+        return f"Dense({self.n_in if self.n_in is not None else '?'} -> {self.units})"
