@@ -206,3 +206,13 @@ def test_cli_explain_writes_a_page(tmp_path, capsys):
     trace = backprop(model, x_row, 1)
     assert f"L = {trace.loss:.6g}" in page.replace("**", "")
     assert "page.md" in capsys.readouterr().out
+
+
+def test_a_layout_it_cannot_trace_is_refused_by_name():
+    layers = pytest.importorskip("ffnn.layers")
+    if not hasattr(ffnn.FFNN, "from_layers"):
+        pytest.skip("FFNN.from_layers not available")
+    model = ffnn.FFNN.from_layers(4, [layers.Dense(8), layers.Activation("relu"), layers.Dense(3),
+                                      layers.Activation("softmax")], loss="cce", seed=0)
+    with pytest.raises(ValueError, match="layout FFNN"):
+        backprop(model, np.ones((1, 4)), [1])

@@ -191,8 +191,9 @@ def _check_supported(model: Any) -> dict[str, np.ndarray]:
     unknown = [name for name in params if name not in known]
     if unknown or len(model.activations) != n_dense:
         raise ValueError(
-            f"explain.backprop traces dense layers, RMSNorm and activations only; this model also "
-            f"has parameters {unknown} (allowed: layers.i.weight, layers.i.bias, layers.i.norm.scale)"
+            "explain.backprop traces the layout FFNN(layer_sizes, activations, ...) builds: dense "
+            "layer i named layers.i (weight, bias, optional norm.scale), then its activation; this "
+            f"model's parameters {unknown} do not follow it (a stack from FFNN.from_layers?)"
         )
     return params
 
