@@ -2,13 +2,22 @@
 
 Each subcommand lives in its own module exposing ``register(subparsers)``, which adds a
 parser whose ``func`` default runs the command and returns an exit code.
+
+At this edge every user error becomes one line on standard error and a non-zero exit code,
+never a traceback: a bad value or file (``ValueError``, ``DatasetError``, ``ModelFileError``...),
+a file system problem (``OSError``: missing, unwritable, a directory...), running out of memory
+(exit 1), and Ctrl-C (exit 130). Anything else is a bug in ffnn and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import importlib
+import os
 import sys
+import zipfile
+import zlib
 from collections.abc import Sequence
 
 # Modules under ffnn.cli that define subcommands; add a name here to add a command.
@@ -26,16 +35,52 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run the command line; the exit code: 0 done, 1 an error (one line on stderr), 2 usage, 130 Ctrl-C."""
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("ffnn: interrupted", file=sys.stderr)
+        return 130
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
         return int(args.func(args) or 0)
-    except (ValueError, TypeError, FileNotFoundError, FloatingPointError) as err:
-        print(f"ffnn {args.command}: error: {err}", file=sys.stderr)
+    except KeyboardInterrupt:  # nothing half-written: every file is written atomically
+        print(f"ffnn {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader of our output went away (| head): nothing more to say
+        _silence_stdout()
         return 1
+    except USER_ERRORS as err:
+        print(f"ffnn {args.command}: error: {describe(err)}", file=sys.stderr)
+        return 1
+
+
+# What a user can cause: bad values and files, file system problems, exhausted memory.
+USER_ERRORS = (ValueError, TypeError, OSError, FloatingPointError, MemoryError, EOFError, csv.Error,
+               zipfile.BadZipFile, zlib.error)
+
+
+def describe(err: BaseException) -> str:
+    """One line for ``err``: an ``OSError``'s file and reason, an empty ``MemoryError`` explained."""
+    if isinstance(err, OSError) and err.strerror and err.filename:
+        text = f"{err.filename}: {err.strerror}"
+    elif isinstance(err, MemoryError):
+        text = f"out of memory ({err or 'the data or the network is too large for this machine'})"
+    else:
+        text = str(err) or type(err).__name__
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's own flush at exit does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

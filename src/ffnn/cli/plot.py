@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .paths import check_output_file
+
 KINDS = ("network", "weights", "gradients", "history", "filters", "html")
 
 
@@ -57,9 +59,7 @@ def _batch(args: argparse.Namespace, model) -> tuple | None:
     data_args = argparse.Namespace(data=args.data, label="-1", header="auto", test_size=0.2, split_seed=0)
     X, y, _, _ = load_data(data_args)
     params = model.history.params if model.history is not None else {}
-    n = args.batch_size or int(params.get("batch_size") or 32)
-    if n < 1:
-        raise ValueError(f"--batch-size must be >= 1, got {n}")
+    n = args.batch_size if args.batch_size is not None else int(params.get("batch_size") or 32)
     return X[:n], y[:n]
 
 
@@ -67,8 +67,12 @@ def run(args: argparse.Namespace) -> int:
     from .. import viz
     from ..model import FFNN
 
-    model = FFNN.load(args.model)
+    if args.batch_size is not None and args.batch_size < 1:
+        raise ValueError(f"--batch-size must be >= 1, got {args.batch_size}")
     out = args.out or Path(f"{args.model.stem}-{args.kind}.{'html' if args.kind == 'html' else 'png'}")
+    check_output_file(out, "--out")
+    model = FFNN.load(args.model)
+    out.parent.mkdir(parents=True, exist_ok=True)
     data = _batch(args, model) if args.kind in ("network", "gradients", "html") else None
     graph = {k: v for k, v in (("max_neurons", args.max_neurons), ("max_edges", args.max_edges)) if v is not None}
     if args.kind == "network":

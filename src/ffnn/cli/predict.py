@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io.atomic import atomic_write, atomic_write_text
+from .paths import check_output_file
 from .train import header_arg, label_arg
 
 
@@ -55,6 +57,9 @@ def _is_classifier(model) -> bool:
 def run(args: argparse.Namespace) -> int:
     from ..io import load_model
 
+    if args.out is not None and args.out.suffix.lower() not in (".csv", ".txt", ".npy"):
+        raise ValueError(f"--out must end in .csv or .npy, got {args.out}")
+    check_output_file(args.out, "--out")
     model = load_model(args.model)
     X = read_inputs(args.input, label_arg(args.label), header_arg(args.header))
     n_in = model.layer_sizes[0]
@@ -78,12 +83,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _write(out: Path | None, columns: list[str], table: np.ndarray, array: np.ndarray, integer_first: bool) -> None:
     """``array`` to ``out.npy``, or ``table`` as CSV (with ``columns`` as its header) to ``out`` or stdout."""
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
     if out is not None and out.suffix.lower() == ".npy":
-        np.save(out, array, allow_pickle=False)
+        atomic_write(out, lambda f: np.save(f, array, allow_pickle=False))
         print(f"wrote {out} {array.dtype} {array.shape}", file=sys.stderr)
         return
-    if out is not None and out.suffix.lower() not in (".csv", ".txt"):
-        raise ValueError(f"--out must end in .csv or .npy, got {out}")
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(columns)
@@ -95,5 +100,5 @@ def _write(out: Path | None, columns: list[str], table: np.ndarray, array: np.nd
     if out is None:
         sys.stdout.write(buf.getvalue())
     else:
-        out.write_text(buf.getvalue())
+        atomic_write_text(out, buf.getvalue())
         print(f"wrote {out}", file=sys.stderr)

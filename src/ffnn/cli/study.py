@@ -6,6 +6,8 @@ import argparse
 import time
 from pathlib import Path
 
+from .paths import check_output_dir
+
 
 def _names(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
@@ -31,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..study import FAMILIES, run_study, write_report
 
+    check_output_dir(args.out, "--out")
     start = time.perf_counter()
     study = run_study(args.out, quick=args.quick, families=args.families or FAMILIES, jobs=args.jobs,
                       executor=args.executor, address=args.address, progress=not args.quiet)

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io.atomic import atomic_write_text
+from .paths import check_output_dir, check_output_file
+
 
 def _int_list(text: str) -> list[int]:
     return [int(t) for t in text.split(",") if t.strip()]
@@ -100,20 +103,50 @@ def run(args: argparse.Namespace) -> int:
         threads.set_num_threads(before)
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Every output path is writable before anything is loaded or trained."""
+    check_output_file(args.save, "--save")
+    check_output_dir(args.out, "--out")
+    check_output_dir(args.plots, "--plots")
+
+
+_MAX_SPARE_CLASSES = 1000  # labels up to this may leave classes unused (1..10 gives 11 units)
+
+
+def n_classes(y_train: np.ndarray, y_test: np.ndarray) -> int:
+    """Output units for integer class labels 0..K-1: ``max(label) + 1``, refused when absurd.
+
+    Labels must be non-negative, and a label far beyond the number of distinct classes (a CSV
+    label of 100000000 among three classes) would size the output layer by it, so it is refused
+    with a hint to renumber.
+    """
+    y = np.concatenate([y_train.ravel(), y_test.ravel()])
+    if y.min() < 0:
+        raise ValueError(f"class labels must be 0, 1, 2, ...; found {int(y.min())} (renumber the classes, or "
+                         "write them as text, which ffnn numbers itself)")
+    k, distinct = int(y.max()) + 1, len(np.unique(y))
+    if k > _MAX_SPARE_CLASSES and k > 2 * distinct:
+        raise ValueError(f"the largest class label is {k - 1} but only {distinct} distinct labels occur: the output "
+                         f"layer would need {k} units. Renumber the classes 0..{distinct - 1} (or write them as "
+                         "text, which ffnn numbers itself)")
+    return k
+
+
 def _train(args: argparse.Namespace) -> int:
     from ..model import FFNN
 
+    _check_outputs(args)
     X_train, y_train, X_test, y_test = load_data(args)
     labels = y_train.dtype.kind in "iu"
     if labels:  # class labels: one softmax unit per class
-        n_out, out_act, loss = int(max(y_train.max(), y_test.max())) + 1, "softmax", "categorical_crossentropy"
+        n_out, out_act, loss = n_classes(y_train, y_test), "softmax", "categorical_crossentropy"
     else:  # numeric targets: linear outputs and mean squared error
         n_out, out_act, loss = (1 if y_train.ndim == 1 else y_train.shape[1]), "linear", "mse"
     sizes = [X_train.shape[1], *args.hidden, n_out]
     acts = args.activations or ["relu"] * len(args.hidden) + [out_act]
     model = FFNN(sizes, acts, args.loss or loss, init=args.init, seed=args.seed, rmsnorm=args.rmsnorm,
                  regularization=args.regularization, reg_lambda=args.reg_lambda, dtype=args.dtype)
-    model.summary(print_fn=print)
+    print(model.summary())
     print(f"training on {len(X_train)} samples, testing on {len(X_test)}; "
           f"batch {args.batch_size}, learning rate {args.learning_rate}, {args.epochs} epochs")
     start = time.perf_counter()
@@ -128,7 +161,7 @@ def _train(args: argparse.Namespace) -> int:
     print(f"seconds per epoch: {spe:.3f} (median of {len(history.epoch_seconds)}), total {total:.1f} s"
           + (f", {threads} BLAS thread(s)" if threads else ""))
     if args.save is not None:
-        Path(args.save).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.save).parent.mkdir(parents=True, exist_ok=True)  # checked writable before training
         model.save(args.save)
         print(f"saved model to {args.save}")
     pictures: dict = {}
@@ -154,8 +187,8 @@ def _write_outputs(out: Path, model, history, result: dict, seconds_per_epoch: f
     out.mkdir(parents=True, exist_ok=True)
     metrics = {"config": model.get_config(), "test": result, "seconds_per_epoch": seconds_per_epoch,
                "history": history.to_dict()}
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    lines = ["# ffnn training report", "", "```", model.summary(print_fn=None), "```", "",
+    atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2))
+    lines = ["# ffnn training report", "", "```", model.summary(), "```", "",
              f"Test accuracy **{result.get('accuracy', float('nan')):.4f}**, test loss {result['loss']:.4f}, "
              f"{seconds_per_epoch:.3f} s per epoch.", ""]
     h = history.history
@@ -167,5 +200,5 @@ def _write_outputs(out: Path, model, history, result: dict, seconds_per_epoch: f
     if images:
         lines += ["", "## Pictures", ""]
         lines += [f"![{kind}]({os.path.relpath(p.resolve(), out.resolve())})" for kind, p in images.items()]
-    (out / "report.md").write_text("\n".join(lines) + "\n")
+    atomic_write_text(out / "report.md", "\n".join(lines) + "\n")
     print(f"wrote {out / 'metrics.json'} and {out / 'report.md'}")
