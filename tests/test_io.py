@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 
 import ffnn
-from ffnn.io import FORMAT_VERSION, ModelFileError, load_model, save_model
+from ffnn import load as load_model
+from ffnn import save_model
+from ffnn.io import FORMAT_VERSION, ModelFileError
 
 
 def _trained(dtype="float32", rmsnorm=True, **kwargs):

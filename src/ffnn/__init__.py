@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from . import activations, callbacks, initializers, layers, losses, optimizers, regularizers, schedules
 from .callbacks import Callback, EarlyStopping
-from .io import ModelFileError, save_model
-from .io import load_model as load
+from .io import ModelFileError
 from .layers import (
                      Activation,
                      ActivationLayer,
@@ -27,8 +26,11 @@ from .layers import (
 from .model import FFNN
 from .network import Sequential, StateDictError
 from .objective import Objective
+from .persistence import save_model
 from .threads import set_num_threads
 from .training import History, TrainingDivergedError
+
+load = FFNN.load  # ffnn.load(path): a model written by model.save / ffnn.save_model
 
 # ffnn.Activation is the layer; activation *functions* live in ffnn.activations
 

@@ -352,16 +352,16 @@ class FFNN:
 
     def save(self, path: Any) -> None:
         """Save architecture, parameters, buffers, history and optimiser state to one file (no pickle)."""
-        from .io import save_model
+        from .persistence import save_model
 
         save_model(self, path)
 
     @classmethod
     def load(cls, path: Any) -> FFNN:
-        """Load a model written by ``save``; see ``ffnn.io.load_model``."""
-        from .io import load_model
+        """Load a model written by ``save``; see ``ffnn.persistence.load_model``."""
+        from .persistence import load_model
 
-        return load_model(path)
+        return load_model(path, cls)
 
     def __repr__(self) -> str:
         if self._shortcut is None:

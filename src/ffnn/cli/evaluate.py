@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..io import load_model
+    from .. import load as load_model
 
     model = load_model(args.model)
     X_train, y_train, X_test, y_test = load_data(args)

@@ -39,8 +39,8 @@ add_parser = register  # the name the issue uses
 
 
 def run(args: argparse.Namespace) -> int:
+    from .. import load as load_model
     from ..explain import backprop
-    from ..io import load_model
 
     if args.out is not None and args.out.suffix.lower() not in (".html", ".htm", ".md"):
         raise ValueError(f"--out must end in .html or .md, got {str(args.out)!r}")

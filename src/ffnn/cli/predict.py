@@ -55,7 +55,7 @@ def _is_classifier(model) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..io import load_model
+    from .. import load as load_model
 
     if args.out is not None and args.out.suffix.lower() not in (".csv", ".txt", ".npy"):
         raise ValueError(f"--out must end in .csv or .npy, got {args.out}")

@@ -146,7 +146,7 @@ def _train(args: argparse.Namespace) -> int:
     acts = args.activations or ["relu"] * len(args.hidden) + [out_act]
     model = FFNN(sizes, acts, args.loss or loss, init=args.init, seed=args.seed, rmsnorm=args.rmsnorm,
                  regularization=args.regularization, reg_lambda=args.reg_lambda, dtype=args.dtype)
-    print(model.summary())
+    model.summary(print_fn=print)
     print(f"training on {len(X_train)} samples, testing on {len(X_test)}; "
           f"batch {args.batch_size}, learning rate {args.learning_rate}, {args.epochs} epochs")
     start = time.perf_counter()
@@ -188,7 +188,7 @@ def _write_outputs(out: Path, model, history, result: dict, seconds_per_epoch: f
     metrics = {"config": model.get_config(), "test": result, "seconds_per_epoch": seconds_per_epoch,
                "history": history.to_dict()}
     atomic_write_text(out / "metrics.json", json.dumps(metrics, indent=2))
-    lines = ["# ffnn training report", "", "```", model.summary(), "```", "",
+    lines = ["# ffnn training report", "", "```", model.summary(print_fn=None), "```", "",
              f"Test accuracy **{result.get('accuracy', float('nan')):.4f}**, test loss {result['loss']:.4f}, "
              f"{seconds_per_epoch:.3f} s per epoch.", ""]
     h = history.history

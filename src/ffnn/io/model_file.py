@@ -1,4 +1,11 @@
-"""The ``.npz`` model file: ``save_model`` and ``load_model`` (see the package docstring)."""
+"""The ``.npz`` model file as plain data: ``write_model_file`` and ``read_model_file``.
+
+This module knows the file layout (see the package docstring) and checks everything a file
+declares before it allocates: the member list against the config, every member's ``.npy``
+header against the shapes the config implies (computed without building anything), the
+zip's sizes against the headers, and every value for NaN/inf. It never builds a model:
+``ffnn.persistence`` turns the checked contents into an ``FFNN``.
+"""
 
 from __future__ import annotations
 
@@ -6,87 +13,75 @@ import json
 import os
 import zipfile
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
 import numpy as np
 
-from .. import optimizers as _optimizers
+from ..builders import layers_from_config
+from ..network import Sequential
 from ..training import History
 from .atomic import atomic_write
 from .errors import ModelFileError
 
-if TYPE_CHECKING:
-    from ..model import FFNN
-
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save_model", "load_model"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "META", "PARAMS", "GRADS", "OPTIM", "ModelFile",
+           "write_model_file", "read_model_file", "file_guard"]
 
 FORMAT_NAME = "ffnn.model"
 FORMAT_VERSION = 2  # the newest this ffnn reads and writes; 1 for models built by FFNN(layer_sizes, ...)
 # Version 2 adds configs of any layer stack (FFNN.from_layers) and buffers (running statistics)
 # among the params/ members; a file of a layer_sizes model is still written as version 1.
-_META = "__ffnn__"
-_PARAMS = "params/"
-_OPTIM = "optimizer/"
-_GRADS = "grads/"  # the gradients of the last backward pass, so pictures can show them after loading
+META = "__ffnn__"
+PARAMS = "params/"
+OPTIM = "optimizer/"
+GRADS = "grads/"  # the gradients of the last backward pass, so pictures can show them after loading
 _MAX_META_BYTES = 64 * 1024 * 1024  # a config + history is kilobytes; refuse absurd sizes early
 _MAX_NPY_HEADER = 1 << 16  # .npy headers are padded to 64-byte multiples; 64 KiB is generous
 _MAX_DEFLATE_RATIO = 1100  # deflate expands at most ~1032:1
+OPTIMIZER_STATE_COPIES = 8  # optimiser state beyond a few copies of the parameters is not state
+
+T = TypeVar("T")
 
 
-# ---------------------------------------------------------------------------------- saving
-def save_model(model: FFNN, path: str | os.PathLike) -> None:
-    """Write ``model`` to ``path`` (one ``.npz`` file, no pickle), atomically.
+@dataclass
+class ModelFile:
+    """The checked contents of a model file: ``state`` holds every parameter and buffer by
+    name, ``grads`` the trained parameters' last gradients (or ``None``)."""
 
-    The file holds the architecture, every parameter, the training history and the optimiser
-    state, so ``load_model(path)`` gives identical predictions and can continue training.
-    An interrupted save leaves any previous file at ``path`` untouched.
-    """
-    path = Path(path)
-    meta, arrays = _to_members(model)
-    members = {_META: np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8), **arrays}
-    atomic_write(path, lambda f: np.savez(f, **members))
+    meta: dict[str, Any]
+    state: dict[str, np.ndarray]
+    grads: dict[str, np.ndarray] | None
+    history: History | None
+    optimizer_config: dict[str, Any] | None
+    optimizer_state: dict[str, np.ndarray] = field(default_factory=dict)
+    rng_state: Any = None
 
-
-def _to_members(model: FFNN) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    from .. import __version__
-
-    _check_finite_params(model)
-    arrays = {_PARAMS + name: value for name, value in model.get_params().items()}
-    arrays.update({_GRADS + name: value for name, value in model.get_grads().items()})
-    optimizer = getattr(model, "optimizer", None)
-    opt_meta = None
-    if optimizer is not None:
-        state = {key: np.asarray(value) for key, value in optimizer.state_dict().items()}
-        arrays.update({_OPTIM + key: value for key, value in state.items()})
-        opt_meta = {"config": optimizer.get_config(), "state": sorted(state)}
-    meta = {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION if "layers" in model.get_config() else 1,
-        "ffnn_version": __version__,
-        "config": model.get_config(),
-        "params": list(model.get_params()),
-        "grads": True,
-        "history": None if model.history is None else model.history.to_dict(),
-        "optimizer": opt_meta,
-        "rng_state": model.rng.bit_generator.state,
-    }
-    return meta, arrays
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.meta["config"]
 
 
-def _check_finite_params(model: FFNN) -> None:
-    """Refuse to write a model whose parameters are NaN or infinite: ``load`` would refuse it."""
-    bad = [name for name, value in model.get_params().items() if not np.all(np.isfinite(value))]
+# ---------------------------------------------------------------------------------- writing
+def write_model_file(path: str | os.PathLike, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> None:
+    """Write ``meta`` (JSON) and ``arrays`` (``params/...``, ``grads/...``, ``optimizer/...``)
+    to one ``.npz`` file at ``path``, atomically: an interrupted write leaves any previous
+    file untouched. NaN or infinite parameters are refused (``read_model_file`` would refuse them)."""
+    bad = [name[len(PARAMS):] for name, value in arrays.items()
+           if name.startswith(PARAMS) and not np.all(np.isfinite(value))]
     if bad:
         raise ValueError(
             f"cannot save: parameter(s) {bad} hold NaN or infinite values (training diverged?); "
             "retrain with a smaller learning rate or load an earlier checkpoint"
         )
+    members = {META: np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8), **arrays}
+    atomic_write(Path(path), lambda f: np.savez(f, **members))
 
 
-# ---------------------------------------------------------------------------------- loading
-def load_model(path: str | os.PathLike) -> FFNN:
-    """Read a model written by ``save_model`` / ``FFNN.save``.
+# ---------------------------------------------------------------------------------- reading
+def read_model_file(path: str | os.PathLike) -> ModelFile:
+    """Read and check a model file written by ``write_model_file``.
 
     Raises :class:`ModelFileError` if the file is missing, not an ffnn model file, truncated
     or corrupted, written by a newer ffnn, or inconsistent with its own architecture.
@@ -171,53 +166,48 @@ class _Archive:
         return arr
 
 
-def _from_archive(archive: _Archive, path: Path) -> FFNN:
+def _from_archive(archive: _Archive, path: Path) -> ModelFile:
     meta = _read_meta(archive, path)
-    state_shapes, param_names = _declared_shapes(meta, path)
-    _check_members(meta, archive.names, list(state_shapes), param_names, path)
-    dtype = _guard(path, "config", lambda: np.dtype(meta["config"].get("dtype", "float32")))
-    for name, shape in state_shapes.items():  # every member must fit before anything is built
-        archive.check(_PARAMS + name, dtype, shape)
-    model = _rebuild(meta, path)
-    params = {name: archive.read(_PARAMS + name, dtype, shape) for name, shape in state_shapes.items()}
-    try:
-        model.set_params(params)
-    except (KeyError, ValueError) as err:
-        raise ModelFileError(f"{path}: bad parameters ({err})") from None
+    shapes, trained = _declared_shapes(meta, path)
+    _check_members(meta, archive.names, list(shapes), trained, path)
+    dtype = file_guard(path, "config", lambda: np.dtype(meta["config"].get("dtype", "float32")))
+    for name, shape in shapes.items():  # every member must fit before anything is read
+        archive.check(PARAMS + name, dtype, shape)
+    state = {name: archive.read(PARAMS + name, dtype, shape) for name, shape in shapes.items()}
+    grads = None
     if meta.get("grads") is True:
-        for name, param in model.network.named_parameters():
-            param.grad[...] = archive.read(_GRADS + name, param.grad.dtype, param.grad.shape)
+        grads = {name: archive.read(GRADS + name, dtype, shapes[name]) for name in trained}
+    history = None
     if meta.get("history") is not None:
-        model.history = _guard(path, "history", lambda: History.from_dict(meta["history"]))
-    if meta.get("optimizer") is not None:
-        model.optimizer = _load_optimizer(archive, meta["optimizer"], model, path)
-    if meta.get("rng_state") is not None:
-        _guard(path, "rng_state", lambda: setattr(model.rng.bit_generator, "state", meta["rng_state"]))
-    return model
+        history = file_guard(path, "history", lambda: History.from_dict(meta["history"]))
+    opt = meta.get("optimizer")
+    n_params = sum(int(np.prod(shapes[n], dtype=object)) for n in trained)
+    limit = OPTIMIZER_STATE_COPIES * n_params + 1024
+    opt_state = {key: archive.read(OPTIM + key, max_size=limit) for key in (opt or {}).get("state", [])}
+    return ModelFile(meta, state, grads, history, None if opt is None else opt["config"], opt_state,
+                     meta.get("rng_state"))
 
 
 def _declared_shapes(meta: dict[str, Any], path: Path) -> tuple[dict[str, tuple[int, ...]], list[str]]:
     """The shapes of every parameter and buffer the file's config describes (nothing is
     allocated), and the names of the trained parameters among them."""
-    from ..builders import layers_from_config
-    from ..network import Sequential
 
     def shapes() -> tuple[dict[str, tuple[int, ...]], list[str]]:
         n_in, layers, names = layers_from_config(meta["config"])
         return Sequential(layers, names).state_shapes(n_in)
 
-    return _guard(path, "config", shapes)
+    return file_guard(path, "config", shapes)
 
 
 def _read_meta(archive: _Archive, path: Path) -> dict[str, Any]:
-    if _META not in archive.names:
+    if META not in archive.names:
         raise ModelFileError(
-            f"{path}: not an ffnn model file (no {_META!r} member; members: {sorted(archive.names)[:10]})"
+            f"{path}: not an ffnn model file (no {META!r} member; members: {sorted(archive.names)[:10]})"
         )
-    shape, dtype = archive.header(_META)
+    shape, dtype = archive.header(META)
     if dtype != np.uint8 or len(shape) != 1 or shape[0] > _MAX_META_BYTES:
         raise ModelFileError(f"{path}: metadata must be a 1-D uint8 array, got {dtype} {shape}")
-    raw = archive.read(_META)
+    raw = archive.read(META)
     try:
         meta = json.loads(raw.tobytes().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
@@ -239,13 +229,7 @@ def _read_meta(archive: _Archive, path: Path) -> dict[str, Any]:
     return meta
 
 
-def _rebuild(meta: dict[str, Any], path: Path) -> FFNN:
-    from ..model import FFNN
-
-    return _guard(path, "config", lambda: FFNN.from_config(meta["config"]))
-
-
-def _guard(path: Path, what: str, fn: Any) -> Any:
+def file_guard(path: Path, what: str, fn: Callable[[], T]) -> T:
     """Run ``fn``; an error from bad file content becomes a ``ModelFileError`` naming ``what``."""
     try:
         return fn()
@@ -260,11 +244,12 @@ def _check_members(meta: dict[str, Any], names: set[str], own: list[str], traine
         raise ModelFileError(f"{path}: parameter list {meta['params']} does not match the architecture's {own}")
     opt = meta.get("optimizer")
     state = opt.get("state") if isinstance(opt, dict) else []
-    if opt is not None and (not isinstance(state, list) or not all(isinstance(k, str) for k in state)):
+    if opt is not None and (not isinstance(opt.get("config"), dict) or not isinstance(state, list)
+                            or not all(isinstance(k, str) for k in state)):
         raise ModelFileError(f"{path}: metadata field 'optimizer' is malformed")
-    wanted = {_META} | {_PARAMS + n for n in own} | {_OPTIM + k for k in state}
+    wanted = {META} | {PARAMS + n for n in own} | {OPTIM + k for k in state}
     if meta.get("grads") is True:
-        wanted |= {_GRADS + n for n in trained}
+        wanted |= {GRADS + n for n in trained}
     missing, unknown = sorted(wanted - names), sorted(names - wanted)
     if missing:
         raise ModelFileError(f"{path}: missing member(s) {missing} (truncated or incomplete file)")
@@ -272,21 +257,3 @@ def _check_members(meta: dict[str, Any], names: set[str], own: list[str], traine
         raise ModelFileError(f"{path}: unexpected member(s) {unknown}")
 
 
-def _load_optimizer(archive: _Archive, opt_meta: Any, model: FFNN, path: Path) -> _optimizers.Optimizer:
-    """Rebuild the optimiser from its config, bind it to the model, restore its state arrays."""
-    if not isinstance(opt_meta, dict) or not isinstance(opt_meta.get("config"), dict):
-        raise ModelFileError(f"{path}: metadata field 'optimizer' is malformed")
-    optimizer = _guard(path, "optimizer config", lambda: _optimizers.get(opt_meta["config"]))
-    net = model.network
-    optimizer.bind(net.flat_params, net.flat_grads)
-    fresh = {k: np.asarray(v) for k, v in optimizer.state_dict().items()}
-    limit = 8 * net.flat_params.size + 1024  # state beyond a few copies of the parameters is not state
-    state = {}
-    for key in opt_meta["state"]:
-        ref = fresh.get(key)
-        if ref is not None:
-            state[key] = archive.read(_OPTIM + key, ref.dtype, ref.shape)
-        else:
-            state[key] = archive.read(_OPTIM + key, max_size=limit)
-    _guard(path, "optimizer state", lambda: optimizer.load_state_dict(state))
-    return optimizer

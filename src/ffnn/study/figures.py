@@ -7,6 +7,7 @@ draw them. matplotlib is imported here, lazily, through ``Figure`` (never pyplot
 
 from __future__ import annotations
 
+import io
 import math
 from typing import Any
 
@@ -35,8 +36,6 @@ def _curve(ax, values: list[float], colour, style: str, label: str | None) -> No
 
 def losses(family: str, entries: list[Entry]) -> bytes:
     """Training loss (solid) and test loss (dashed) per epoch, one colour per run."""
-    from .report import png_bytes
-
     if family == "sklearn":
         return png_bytes(_sklearn_losses(entries))
     fig = _figure(7.5, 3.6)
@@ -90,8 +89,6 @@ def _colours(n: int) -> list[Any]:
 def distributions(family: str, entries: list[Entry]) -> bytes:
     """For every run, its weights' and its gradients' histograms side by side, one line per
     dense layer (as densities, so layers of different sizes compare; the central 99 %)."""
-    from .report import png_bytes
-
     per_row = 2 if len(entries) > 3 else 1
     n_rows = math.ceil(len(entries) / per_row)
     height = 1.6 * n_rows + 0.4
@@ -135,3 +132,16 @@ def _step(ax, hist: dict[str, Any], colour, label: str) -> None:
         return
     density = counts / (total * np.diff(edges))
     ax.stairs(density, edges, color=colour, label=label, lw=1.1)
+
+
+DPI = 90  # the study's pictures: small enough to inline in report.html
+
+
+def png_bytes(fig: Any) -> bytes:
+    """A matplotlib Figure as PNG bytes (no pyplot, no global backend)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    return buf.getvalue()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 import math
 import re
@@ -25,7 +24,6 @@ from .families import FAMILIES, FAMILY_TITLES, L1_LAMBDA, L2_LAMBDA
 __all__ = ["write_report", "render_report"]
 
 Entry = dict[str, Any]
-_DPI = 90
 
 
 @dataclass
@@ -268,13 +266,3 @@ def _html(blocks: list[_Block]) -> str:
                         f"<figcaption>{_inline(b.text)}</figcaption></figure>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>The MNIST study</title>"
             f"<style>{_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
-
-
-def png_bytes(fig: Any) -> bytes:
-    """A matplotlib Figure as PNG bytes (no pyplot, no global backend)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=_DPI, metadata={"Software": None})
-    return buf.getvalue()
