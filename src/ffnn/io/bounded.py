@@ -56,21 +56,28 @@ def describe_size(n: int) -> str:
 
 # --------------------------------------------------------------------------- files
 def open_regular(path: Path, error: ErrorType) -> IO[bytes]:
-    """``path`` opened for binary reading; a missing, unreadable or non-regular file is an ``error``."""
+    """``path`` opened for binary reading; a missing, unreadable or non-regular file is an ``error``.
+
+    The file is opened without blocking and checked before anything is read, so a pipe with no
+    writer or a device (``/dev/zero``) is refused instead of hanging or streaming forever.
+    """
     try:
-        f = open(path, "rb")  # noqa: SIM115 (the caller closes it)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise error(f"no such file: {path}") from None
     except IsADirectoryError:
         raise error(f"{path}: is a directory, expected a file") from None
     except OSError as err:
         raise error(f"{path}: cannot read ({err.strerror or err})") from None
-    mode = os.fstat(f.fileno()).st_mode
+    mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
-        f.close()
-        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a pipe, socket or device)"
-        raise error(f"{path}: {kind}; save the data to a regular file first")
-    return f
+        os.close(fd)
+        kind = "is a directory, expected a file" if stat.S_ISDIR(mode) else \
+            "not a regular file (a pipe, socket or device); save the data to a regular file first"
+        raise error(f"{path}: {kind}")
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return open(fd, "rb")  # noqa: SIM115 (the caller closes it)
 
 
 def check_inflated_size(declared: int, compressed: int, source: str, error: ErrorType) -> None:
