@@ -138,6 +138,18 @@ def serving() -> Iterator[Harness]:
     harness.close()
 
 
+# ----------------------------------------------------------------------------- probes
+# Targets for calls that need more than a path (run in the child like any library function).
+def import_torch_into(path: str, layer_sizes: list[int], dtype: str = "float32") -> dict[str, Any]:
+    """``ffnn.io.import_torch`` into a fresh ReLU/softmax network of ``layer_sizes``; its parameters."""
+    import ffnn
+
+    n = len(layer_sizes) - 1
+    model = ffnn.FFNN(layer_sizes, ["relu"] * (n - 1) + ["softmax"], "cce", dtype=dtype, seed=0)
+    ffnn.io.import_torch(model, path)
+    return model.get_params()
+
+
 # ----------------------------------------------------------------------------- server side
 def _status_kib(field_name: str) -> int:
     with open("/proc/self/status") as f:
