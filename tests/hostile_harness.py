@@ -26,6 +26,7 @@ import os
 import re
 import select
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -136,6 +137,31 @@ def serving() -> Iterator[Harness]:
     harness = Harness()
     yield harness
     harness.close()
+
+
+# ----------------------------------------------------------------------------- hostile files
+def raw_zip(members: list[dict[str, Any]]) -> bytes:
+    """A zip written field by field, so that sizes, methods and flags can lie.
+
+    Each member is ``{"name", "body"}`` (the bytes as stored: already deflated for method 8)
+    plus optional ``"file_size"`` (default: the body's length), ``"method"`` (0, stored),
+    ``"flags"`` (0) and ``"crc"`` (default: the CRC-32 of the body).
+    """
+    import zlib
+
+    local_parts, central_parts, offset = [], [], 0
+    for m in members:
+        name, body = m["name"].encode(), m["body"]
+        fields = (m.get("flags", 0), m.get("method", 0), 0, 0, m.get("crc", zlib.crc32(body)), len(body),
+                  m.get("file_size", len(body)), len(name))
+        local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, *fields, 0) + name
+        central_parts.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, *fields, 0, 0, 0, 0, 0, offset)
+                             + name)
+        local_parts.append(local + body)
+        offset += len(local) + len(body)
+    central = b"".join(central_parts)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(central), offset, 0)
+    return b"".join(local_parts) + central + end
 
 
 # ----------------------------------------------------------------------------- probes

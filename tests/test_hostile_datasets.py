@@ -51,14 +51,9 @@ def _deflate_of_zeros(header: bytes, n_zeros: int) -> bytes:
 
 def _raw_zip(name: str, body: bytes, file_size: int, method: int = zipfile.ZIP_STORED, flags: int = 0,
              crc: int = 0) -> bytes:
-    """A one-member zip written field by field, so that sizes, method and flags can lie."""
-    encoded = name.encode()
-    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, method, 0, 0, crc, len(body), file_size,
-                        len(encoded), 0) + encoded
-    central = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, flags, method, 0, 0, crc, len(body), file_size,
-                          len(encoded), 0, 0, 0, 0, 0, 0) + encoded
-    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local) + len(body), 0)
-    return local + body + central + end
+    """A one-member zip whose sizes, method and flags can lie."""
+    return hostile_harness.raw_zip([{"name": name, "body": body, "file_size": file_size, "method": method,
+                                     "flags": flags, "crc": crc}])
 
 
 def _write(path, data: bytes):
