@@ -276,3 +276,49 @@ def test_the_layer_objects_given_are_the_ones_the_model_uses():
     X, y = _data()
     m.fit(X[:, :4], y % 2, epochs=1, verbose=0)
     assert not np.all(bn.running_mean == 0)  # trained in place
+
+
+def test_a_normalised_stack_exports_to_pytorch_and_predicts_the_same(tmp_path):
+    torch = pytest.importorskip("torch")
+    safetensors_torch = pytest.importorskip("safetensors.torch")
+    m = ffnn.FFNN.from_layers(5, [L.Dense(6), L.BatchNorm(), L.Activation("relu"), L.Dropout(0.3), L.Dense(4),
+                                  L.LayerNorm(), L.Activation("tanh"), L.Dense(3), L.RMSNorm(),
+                                  L.Activation("softmax")], "cce", seed=0, dtype="float64")
+    X, y = _data()
+    m.fit(X, y, epochs=3, batch_size=3, learning_rate=0.1, verbose=0)
+    path = tmp_path / "m.safetensors"
+    ffnn.io.export_torch(m, path)
+    net = torch.nn.Sequential(torch.nn.Linear(5, 6), torch.nn.BatchNorm1d(6), torch.nn.ReLU(), torch.nn.Dropout(0.3),
+                              torch.nn.Linear(6, 4), torch.nn.LayerNorm(4), torch.nn.Tanh(), torch.nn.Linear(4, 3),
+                              torch.nn.RMSNorm(3, eps=1e-6), torch.nn.Softmax(dim=1)).double()
+    net.load_state_dict(safetensors_torch.load_file(str(path)), strict=True)
+    theirs = net.eval()(torch.tensor(X)).detach().numpy()
+    np.testing.assert_allclose(m.predict(X), theirs, rtol=1e-12, atol=1e-14)
+    fresh = ffnn.FFNN.from_config(m.get_config())
+    ffnn.io.import_torch(fresh, path)
+    assert fresh.predict(X).tobytes() == m.predict(X).tobytes()
+
+
+def test_normalization_has_no_pytorch_export(tmp_path):
+    m = ffnn.FFNN.from_layers(3, [L.Normalization(), L.Dense(2), L.Activation("softmax")], "cce", seed=0)
+    with pytest.raises(ValueError, match="no PyTorch module"):
+        ffnn.io.export_torch(m, tmp_path / "m.safetensors")
+
+
+def test_mnist_stack_with_batchnorm_layernorm_dropout_trains_saves_and_loads_bit_for_bit(tmp_path):
+    from ffnn.datasets import load_mnist
+
+    X_train, y_train, X_test, y_test = load_mnist()
+    X_train, y_train = X_train[:6000], y_train[:6000]
+    m = ffnn.FFNN.from_layers(784, [L.Dense(64), L.BatchNorm(), L.Activation("relu"), L.Dropout(0.1),
+                                    L.Dense(64), L.LayerNorm(), L.Activation("relu"),
+                                    L.Dense(10), L.Activation("softmax")], "cce", seed=0)
+    m.fit(X_train, y_train, epochs=2, batch_size=32, learning_rate=0.05, verbose=0)
+    accuracy = m.evaluate(X_test[:2000], y_test[:2000])["accuracy"]
+    assert accuracy > 0.88  # 6,000 images, 2 epochs
+    m.save(tmp_path / "m.npz")
+    loaded = ffnn.load(tmp_path / "m.npz")
+    bn = loaded.network.layers[1]
+    np.testing.assert_array_equal(bn.running_mean, m.network.layers[1].running_mean)
+    assert bn.running_mean.any() and not np.all(bn.running_var == 1)
+    assert loaded.predict(X_test[:500]).tobytes() == m.predict(X_test[:500]).tobytes()

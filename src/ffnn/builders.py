@@ -17,7 +17,7 @@ from . import activations as _activations
 from .layers import Activation, Dense, Layer, RMSNorm
 
 __all__ = ["DTYPES", "check_dtype", "check_activations", "shortcut_layers", "layers_from_config", "output_activation",
-           "dense_activations", "check_loss_fits_output", "check_regularization"]
+           "dense_activations", "check_loss_fits_output", "check_regularization", "warn_untrainable"]
 
 DTYPES = ("float32", "float64")
 
@@ -114,6 +114,14 @@ def check_loss_fits_output(loss: Any, layers: list[Layer], n_out: int) -> None:
         )
     if act is not None and act.name == "softmax" and n_out == 1:
         warnings.warn("softmax over a single output unit always gives 1", stacklevel=4)
+
+
+def warn_untrainable(layers: list[Layer]) -> None:
+    """Warn about activations with a zero derivative (``step``...) below the output: gradient
+    descent cannot train through them."""
+    for layer in layers[:-1]:
+        if isinstance(layer, Activation) and getattr(layer.activation, "zero_gradient", False):
+            warnings.warn(_activations.untrainable_hidden_warning(layer.activation.name), UserWarning, stacklevel=4)
 
 
 def check_regularization(regularizer: Any, reg_lambda: float, spec: Any) -> None:

@@ -25,6 +25,7 @@ from .builders import (
     check_regularization,
     dense_activations,
     shortcut_layers,
+    warn_untrainable,
 )
 from .callbacks import Callback
 from .inference import predict as _predict
@@ -137,6 +138,7 @@ class FFNN:
         self.network = Sequential(layers, names)
         self.network.build(n_in, self.rng, self.dtype)
         check_loss_fits_output(self.loss, layers, self.network.n_out)
+        warn_untrainable(layers)
         self.objective = Objective(self.network, self.loss, self.regularizer, engine)
         self.history: History | None = None
         self.optimizer: Optimizer | None = None
@@ -174,6 +176,11 @@ class FFNN:
         """The dense layers: ``layers[i].weight`` is ``(n_in, n_out)``, ``layers[i].bias`` ``(n_out,)``.
         Every layer, in order: ``network.layers``."""
         return [layer for layer in self.network if isinstance(layer, _layers.Dense)]
+
+    @property
+    def dense_layer_names(self) -> list[str]:
+        """The name of each dense layer, as its parameters are named (``"layers.0"``...)."""
+        return [name for name, layer in zip(self.network.names, self.network) if isinstance(layer, _layers.Dense)]
 
     def neuron(self, layer: int, j: int) -> dict[str, Any]:
         """Neuron ``j`` of dense layer ``layer``: its incoming weights, bias and their gradients."""

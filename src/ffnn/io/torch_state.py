@@ -26,17 +26,26 @@ __all__ = ["export_torch", "import_torch"]
 # naming each tensor's dtype, shape and byte range, then the raw little-endian bytes.
 # The matching PyTorch model is ``nn.Sequential`` of the same layers in the same order:
 # ``Linear`` (weight ``(n_out, n_in)``: ours transposed), ``RMSNorm`` (weight = our scale),
-# and the activation modules, so ``layers.1.weight`` is ``"3.weight"`` in a 784-64-64-10 ReLU net.
+# ``LayerNorm`` and ``BatchNorm1d`` (weight = scale, bias = shift; BatchNorm's running_mean and
+# running_var buffers as they are; PyTorch fills in num_batches_tracked), ``Dropout`` and the
+# activation modules, so ``layers.1.weight`` is ``"3.weight"`` in a 784-64-64-10 ReLU net.
 _ST_DTYPES = {"F32": np.dtype("<f4"), "F64": np.dtype("<f8")}
+_TORCH_LOCAL = {"scale": "weight", "shift": "bias"}  # our local name -> PyTorch's, where they differ
+_NO_TORCH_MODULE = ("normalization",)  # layers with state but no PyTorch module of the same meaning
+_IGNORED = ("num_batches_tracked",)  # PyTorch state that has no counterpart here (a step counter)
 
 
 def _torch_names(model: FFNN) -> dict[str, tuple[str, bool]]:
-    """Our parameter name -> (PyTorch name, transpose?)."""
+    """Our parameter and buffer name -> (PyTorch name, transpose?)."""
     mapping = {}
     for pos, (prefix, layer) in enumerate(zip(model.network.names, model.network)):
-        for local in layer.parameters():
-            torch_local = "weight" if local == "scale" else local
-            mapping[f"{prefix}.{local}"] = (f"{pos}.{torch_local}", local == "weight")
+        if layer.name in _NO_TORCH_MODULE:
+            raise ValueError(
+                f"{prefix} ({type(layer).__name__}) has no PyTorch module with the same meaning, so the "
+                "model has no PyTorch state_dict; standardise the inputs before the PyTorch model instead"
+            )
+        for local in [*layer.parameters(), *layer.buffers()]:
+            mapping[f"{prefix}.{local}"] = (f"{pos}.{_TORCH_LOCAL.get(local, local)}", local == "weight")
     return mapping
 
 
@@ -170,7 +179,8 @@ def import_torch(model: FFNN, path: str | os.PathLike) -> FFNN:
     tensors = _read_safetensors(path)
     mapping = _torch_names(model)
     wanted = {t for t, _ in mapping.values()}
-    missing, unknown = sorted(wanted - set(tensors)), sorted(set(tensors) - wanted)
+    present = {t for t in tensors if t.rsplit(".", 1)[-1] not in _IGNORED}
+    missing, unknown = sorted(wanted - present), sorted(present - wanted)
     if missing or unknown:
         raise ModelFileError(f"{path}: state_dict names do not match the model: missing {missing}, unexpected {unknown}")
     own = model.get_params()

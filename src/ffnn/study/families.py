@@ -136,7 +136,10 @@ def sklearn_config(s: Setting, **over: Any) -> dict[str, Any]:
 def _activations() -> list[str]:
     from ..activations import ACTIVATIONS
 
-    return [name for name in ACTIVATIONS.names() if name != "softmax"]
+    # softmax is an output activation; step and bipolar_step (zero derivative) cannot be trained
+    # through by gradient descent, so a run of them only shows the initial weights' accuracy
+    return [name for name in ACTIVATIONS.names()
+            if name != "softmax" and not getattr(ACTIVATIONS.get_class(name), "zero_gradient", False)]
 
 
 def build_runs(s: Setting = FULL, families: tuple[str, ...] = FAMILIES) -> list[Run]:

@@ -79,14 +79,20 @@ def dense_views(model: Any) -> list[DenseView]:
     """One ``DenseView`` per dense layer of ``model``, read through ``get_params``/``get_grads``."""
     params, grads = model.get_params(), model.get_grads()
     views = []
-    for i, act in enumerate(model.activations):
-        name = f"layers.{i}"
+    for i, (name, act) in enumerate(zip(dense_names(model), model.activations)):
         views.append(DenseView(
             i, name, getattr(act, "name", str(act)),
             params[f"{name}.weight"], params[f"{name}.bias"],
             grads[f"{name}.weight"], grads[f"{name}.bias"],
         ))
     return views
+
+
+def dense_names(model: Any) -> list[str]:
+    """The name prefix of each dense layer (``"layers.0"``...; in a ``from_layers`` stack the
+    position of the layer in the list)."""
+    names = getattr(model, "dense_layer_names", None)
+    return list(names) if names is not None else [f"layers.{i}" for i in range(len(model.layer_sizes) - 1)]
 
 
 def recompute_gradients(model: Any, data: Any) -> None:
@@ -107,23 +113,25 @@ def select_parameters(model: Any, layers: Any, grads: bool = False) -> list[tupl
     or an exact parameter name (``"layers.1.bias"``, ``"layers.0.norm.scale"``).
     """
     arrays = model.get_grads() if grads else model.get_params()
-    n_dense = len(model.layer_sizes) - 1
+    prefixes = dense_names(model)
+    n_dense = len(prefixes)
     if layers is None:
         layers = list(range(n_dense))
     elif isinstance(layers, (int, np.integer, str)):
         layers = [layers]
     chosen = []
     for sel in layers:
-        name = _parameter_name(sel, n_dense, list(arrays))
+        name = _parameter_name(sel, prefixes, list(arrays))
         chosen.append((name, arrays[name]))
     if not chosen:
         raise LayerSelectionError("no layers chosen: pass layers=[0, 1] or names like 'layers.0'")
     return chosen
 
 
-def _parameter_name(sel: Any, n_dense: int, names: list[str]) -> str:
+def _parameter_name(sel: Any, prefixes: list[str], names: list[str]) -> str:
+    n_dense = len(prefixes)
     valid = f"dense layer indices 0..{n_dense - 1} (or -{n_dense}..-1), layer names " + ", ".join(
-        f"'layers.{i}'" for i in range(n_dense)
+        f"'{p}'" for p in prefixes
     ) + ", or parameter names " + ", ".join(repr(n) for n in names)
     if isinstance(sel, (bool, np.bool_)):
         raise LayerSelectionError(f"a layer is chosen by index or name, got {sel!r}; valid: {valid}")
@@ -132,7 +140,7 @@ def _parameter_name(sel: Any, n_dense: int, names: list[str]) -> str:
             raise LayerSelectionError(
                 f"layer index {int(sel)} is out of range: this model has {n_dense} dense layers; valid: {valid}"
             )
-        return f"layers.{int(sel) % n_dense}.weight"
+        return f"{prefixes[int(sel) % n_dense]}.weight"
     if isinstance(sel, str):
         if sel in names:
             return sel
