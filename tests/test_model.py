@@ -295,3 +295,14 @@ def test_predict_does_not_warn_when_only_the_scan_sum_overflows():
         warnings.simplefilter("error")
         out = m.predict(X)
     np.testing.assert_array_equal(out, 0)
+
+
+def test_a_zero_derivative_hidden_activation_warns_and_its_straight_through_form_does_not():
+    import warnings
+
+    with pytest.warns(UserWarning, match="'step' in a hidden layer has a zero derivative"):
+        ffnn.FFNN([3, 4, 2], ["step", "softmax"], "cce", seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ffnn.FFNN([3, 4, 2], [{"name": "step", "straight_through": True}, "softmax"], "cce", seed=0)
+        ffnn.FFNN([3, 1], ["step"], "bce", seed=0)  # an output unit: nothing below it to train
