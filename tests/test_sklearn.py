@@ -63,21 +63,20 @@ def test_takes_the_steps_mlpclassifier_takes(n_classes, solver, extra):
     np.testing.assert_allclose(ours.predict_proba(X), mlp.predict_proba(X), rtol=1e-9, atol=1e-12)
 
 
-def test_regressor_is_mlpregressor_at_half_the_sgd_rate():
-    """Our MSE has no 1/2, so gradients are twice MLPRegressor's: half the rate, same steps."""
+def test_regressor_takes_the_steps_mlpregressor_takes():
+    """scikit-learn's half squared error: the same rate gives the same steps and loss_curve_."""
     from sklearn.neural_network import MLPRegressor
 
     rng = np.random.default_rng(1)
     X = rng.normal(size=(120, 4))
     y = 2 * X[:, 0] + np.sin(X[:, 1])
     common = dict(hidden_layer_sizes=(7,), solver="sgd", alpha=1e-3, batch_size=40, shuffle=False,
-                  n_iter_no_change=1000, random_state=0)
-    mlp = MLPRegressor(learning_rate_init=0.02, **common)
-    ours = FFNNRegressor(learning_rate_init=0.01, **common)
+                  n_iter_no_change=1000, random_state=0, learning_rate_init=0.02)
+    mlp, ours = MLPRegressor(**common), FFNNRegressor(**common)
     _from_the_same_weights(mlp, ours, X, y)
     for a, b in zip(mlp.coefs_, ours.coefs_):
         np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(ours.loss_curve_[1:], 2 * np.array(mlp.loss_curve_[1:]), rtol=1e-10)
+    np.testing.assert_allclose(ours.loss_curve_[1:], mlp.loss_curve_[1:], rtol=1e-10)
 
 
 # ---------------------------------------------------------------- in scikit-learn's tools
@@ -155,37 +154,38 @@ def test_multi_output_regression():
 
 def test_partial_fit_is_fit_one_epoch_at_a_time():
     X, y = _digits(300)
-    kw = dict(hidden_layer_sizes=(16,), random_state=3, n_iter_no_change=100)
+    kw = dict(hidden_layer_sizes=(16,), random_state=3, n_iter_no_change=100, shuffle=False)
     full = FFNNClassifier(max_iter=4, **kw).fit(X, y)
     part = FFNNClassifier(**kw)
     with pytest.raises(ValueError, match="classes must be passed"):
         part.partial_fit(X, y)
     for i in range(4):
         part.partial_fit(X, y, classes=np.arange(10) if i == 0 else None)
-        assert part.n_iter_ == i + 1 and part._optimizer.iterations == (i + 1) * 2  # 300 / 200 batches
+        # as MLPClassifier: n_iter_ counts the epochs of the last call, t_ every sample seen
+        assert part.n_iter_ == 1 and part.t_ == (i + 1) * 300 and part._optimizer.iterations == (i + 1) * 2
     np.testing.assert_array_equal(part.model_.network.flat_params, full.model_.network.flat_params)
     assert part.loss_curve_ == full.loss_curve_
-    with pytest.raises(ValueError, match="not in classes_"):
+    with pytest.raises(ValueError, match="`y` has classes not in `self.classes_`"):
         part.partial_fit(X[:5], np.array([0, 1, 2, 3, 11]))
     reg = FFNNRegressor(max_iter=1)
     reg.partial_fit(X, y.astype(float))
     reg.partial_fit(X, y.astype(float))
-    assert reg.n_iter_ == 2
+    assert reg.n_iter_ == 1 and reg.t_ == 600 and len(reg.loss_curve_) == 2
 
 
 def test_early_stopping_monitors_the_validation_score_and_restores_the_best():
     X, y = _digits(500)
+    tol, patience = 1e-4, 3
     clf = FFNNClassifier(hidden_layer_sizes=(32,), learning_rate_init=0.01, early_stopping=True,
-                         n_iter_no_change=3, max_iter=200, random_state=0).fit(X / 16, y)
+                         n_iter_no_change=patience, max_iter=200, random_state=0).fit(X / 16, y)
     scores = clf.validation_scores_
     assert clf.n_iter_ == len(scores) < 200 and clf.best_validation_score_ == max(scores)
-    best = int(np.argmax(scores))
-    # the loop stopped once 4 (n_iter_no_change + 1) epochs brought no gain of tol
-    rec = clf.history_.params["early_stopping"]
-    assert rec["monitor"] == "val_accuracy" and rec["patience"] == 4 and rec["best_epoch"] == best
-    assert clf.best_loss_ is None
-    reg = FFNNRegressor((16,), early_stopping=True, max_iter=20, random_state=0).fit(X / 16, y.astype(float))
-    assert len(reg.validation_scores_) == reg.n_iter_ and reg.history_.params["early_stopping"]["monitor"] == "val_score"
+    # the loop stopped once n_iter_no_change + 1 epochs brought no gain of tol over the best
+    assert all(s < max(scores) + tol for s in scores[-patience - 1:])
+    assert clf.best_loss_ is None and clf.history_.history["val_score"] == scores
+    reg = FFNNRegressor(hidden_layer_sizes=(16,), early_stopping=True, max_iter=20, random_state=0)
+    reg.fit(X / 16, y.astype(float))
+    assert len(reg.validation_scores_) == reg.n_iter_ and reg.best_validation_score_ == max(reg.validation_scores_)
 
 
 def test_our_extensions_reach_the_network():
@@ -201,13 +201,13 @@ def test_our_extensions_reach_the_network():
     assert m.init.name == "he" and m.regularizer.name == "l1" and m.reg_lambda == pytest.approx(0.02 / 50)
     assert m.dtype == np.float32 and clf.predict_proba(X).dtype == np.float32
     assert clf.history_.history["learning_rate"] == pytest.approx([1e-3, 1e-3, 5e-4, 5e-4])
-    assert clf.history_.params["optimizer"] == {"name": "momentum", "learning_rate": 1e-3, "momentum": 0.9,
-                                                "nesterov": True, "convention": "sklearn"}
+    assert clf._optimizer.get_config() == {"name": "momentum", "learning_rate": 5e-4, "momentum": 0.9,
+                                           "nesterov": True, "convention": "sklearn"}
     assert FFNNClassifier(alpha=0, max_iter=1).fit(X, y).model_.regularizer is None
 
 
 @pytest.mark.parametrize("param, value, match", [
-    ("solver", "lbfgs", "solver"), ("activation", ["relu", "relu"], "one activation per hidden layer"),
+    ("solver", "newton", "solver"), ("activation", ["relu", "relu"], "one activation per hidden layer"),
     ("hidden_layer_sizes", (0,), "hidden_layer_sizes"), ("alpha", -1, "alpha"), ("regularization", "l3", "regularization"),
     ("batch_size", 0, "batch_size"), ("max_iter", 0, "max_iter"),
 ])

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .network import Sequential
+from .sparse import check_finite_sparse, is_sparse
 from .threads import blas_threads, choose_threads
 from .validation import check_finite
 
@@ -29,13 +30,20 @@ def predict(network: Sequential, X: np.ndarray, unchecked: Any = None) -> np.nda
     input, or an overflow) scans ``unchecked`` itself, to name the problem. This needs a first
     layer whose ``keeps_nonfinite`` is true (``Dense``, ``Normalization``); otherwise ``X`` is
     scanned first.
+
+    A SciPy sparse ``X`` (CSR for cheap row slices) reaches a first ``Dense`` layer chunk by
+    chunk, never densified; its stored values are scanned directly (only the non-zeros).
     """
-    out = np.empty((len(X), network.n_out), dtype=network.flat_params.dtype)
+    n = X.shape[0]
+    out = np.empty((n, network.n_out), dtype=network.flat_params.dtype)
+    if unchecked is not None and is_sparse(X):
+        check_finite_sparse(X, "X")
+        unchecked = None
     if unchecked is not None and not network.layers[0].keeps_nonfinite:
         check_finite(X, "X")  # the first layer might turn NaN into a number: scan X itself
         unchecked = None
-    with blas_threads(choose_threads(min(len(X), CHUNK_ROWS))):
-        for i in range(0, len(X), CHUNK_ROWS):
+    with blas_threads(choose_threads(min(n, CHUNK_ROWS))):
+        for i in range(0, n, CHUNK_ROWS):
             rows = X[i : i + CHUNK_ROWS]
             if unchecked is None:
                 h = network.forward(rows, stop=1)

@@ -10,6 +10,9 @@ with ``init_params={"bias": "zero"}`` or ``{"bias": "same"}``.
 
 Glorot (``xavier``) and He are thin subclasses of one ``VarianceScaling(scale, mode,
 distribution)``: variance ``scale / fan`` where ``fan`` is ``fan_in``, ``fan_out`` or their mean.
+
+``sklearn`` is scikit-learn's MLP rule (Glorot uniform, biases drawn too, with their layer's
+bound), so a model can start where ``MLPClassifier`` starts.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ __all__ = [
     "VarianceScaling",
     "Xavier",
     "He",
+    "SklearnGlorot",
     "get",
 ]
 
@@ -198,3 +202,44 @@ class HeUniform(He):
 
     def __init__(self, distribution: str = "uniform", seed: int | None = None) -> None:
         super().__init__(distribution, seed)
+
+
+@INITIALIZERS.register("sklearn", "sklearn_glorot", "mlp")
+class SklearnGlorot(Initializer):
+    """scikit-learn's ``MLPClassifier`` rule: weights *and biases* uniform on ``+-bound`` with
+    ``bound = sqrt(factor / (fan_in + fan_out))`` of the weight matrix, ``factor`` 6 (scikit-learn
+    uses 2 when the activation is ``logistic``).
+
+    A dense layer draws its weight ``(fan_in, fan_out)`` and then its bias as ``(1, fan_out)``;
+    that bias takes the weight's bound, as scikit-learn's does. Drawn from a
+    ``numpy.random.RandomState`` in that order (weight, bias, next layer...), the numbers are
+    scikit-learn's own (``ffnn.sklearn`` does this when ``init="sklearn"``).
+
+    >>> import numpy as np
+    >>> init = SklearnGlorot()
+    >>> w = init((3, 2), np.random.default_rng(0), np.float64)
+    >>> bool(np.abs(w).max() <= np.sqrt(6 / 5))
+    True
+    """
+
+    bias_default = "same"
+
+    def __init__(self, factor: float = 6.0, seed: int | None = None) -> None:
+        if not factor > 0:
+            raise ValueError(f"factor must be positive, got {factor}")
+        self.factor, self.seed = float(factor), seed
+        self._rng = None if seed is None else np.random.default_rng(seed)
+        self._pending: tuple[float, int] | None = None  # (bound, fan_out) of the weight just drawn
+
+    def __call__(self, shape, rng, dtype):
+        rng = self._rng or rng
+        pending, self._pending = self._pending, None
+        if pending is not None and tuple(shape) == (1, pending[1]):
+            bound = pending[0]  # the bias of the weight just drawn
+        else:
+            bound = math.sqrt(self.factor / (shape[0] + shape[-1]))
+            self._pending = (bound, shape[-1])
+        return rng.uniform(-bound, bound, size=shape).astype(dtype, copy=False)
+
+    def get_config(self):
+        return {"name": self.name, "factor": self.factor, "seed": self.seed}

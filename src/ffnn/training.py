@@ -24,6 +24,7 @@ from .objective import Objective
 from .optimizers import Optimizer
 from .progress import ProgressBar
 from .schedules import Schedule
+from .sparse import is_sparse, n_rows, take_rows
 from .threads import blas_threads, choose_threads, threads_used
 
 __all__ = ["History", "TrainingDivergedError", "Data", "RunPlan", "plan_run", "train",
@@ -340,21 +341,23 @@ class _Batches:
     """Yields ``(x, Y, labels, weights)`` batches, gathered by index into reused buffers.
 
     ``labels`` is ``None`` when the data has none or ``with_labels`` is false; ``weights`` is
-    ``None`` when the data has none.
+    ``None`` when the data has none. A SciPy sparse ``X`` gives sparse (CSR) row batches,
+    taken with ``ffnn.sparse.take_rows``: never densified.
     """
 
     def __init__(self, data: Data, batch_size: int, with_labels: bool = True) -> None:
         self.data, self.batch_size = data, batch_size
-        self.count = -(-len(data.X) // batch_size)
-        size = min(batch_size, len(data.X))
-        self._x = np.empty((size, data.X.shape[1]), dtype=data.X.dtype)
+        n = n_rows(data.X)
+        self.count = -(-n // batch_size)
+        size = min(batch_size, n)
+        self._x = None if is_sparse(data.X) else np.empty((size, data.X.shape[1]), dtype=data.X.dtype)
         self._y = np.empty((size, data.Y.shape[1]), dtype=data.Y.dtype)
         with_labels = with_labels and data.labels is not None
         self._l = np.empty(size, dtype=data.labels.dtype) if with_labels else None
         self._w = None if data.weights is None else np.empty(size, dtype=data.weights.dtype)
 
     def iterate(self, order: np.ndarray | None):
-        d, n, bs = self.data, len(self.data.X), self.batch_size
+        d, n, bs = self.data, n_rows(self.data.X), self.batch_size
         X, Y, L, W = d.X, d.Y, d.labels if self._l is not None else None, d.weights
         for start in range(0, n, bs):
             stop = min(start + bs, n)
@@ -365,7 +368,7 @@ class _Batches:
             idx, m = order[start:stop], stop - start
             # mode="clip": the indices come from a permutation, so always in range; the default
             # mode="raise" gathers through a temporary buffer, 4x slower at batch 32.
-            x = X.take(idx, axis=0, out=self._x[:m], mode="clip")
+            x = take_rows(X, idx, None if self._x is None else self._x[:m])
             y = Y.take(idx, axis=0, out=self._y[:m], mode="clip")
             lab = None if L is None else L.take(idx, out=self._l[:m], mode="clip")
             w = None if W is None else W.take(idx, out=self._w[:m], mode="clip")
