@@ -26,6 +26,7 @@ from sklearn.utils import shuffle
 from .. import schedules as _schedules
 from ..optimizers import SGD, Adam, Momentum, Optimizer
 from ..sparse import is_sparse, take_rows
+from ..threads import blas_threads, choose_threads
 
 __all__ = ["BatchStep", "Batches", "batch_size", "make_optimizer", "snapshot", "restore", "fit_stochastic",
            "fit_lbfgs"]
@@ -207,47 +208,53 @@ def fit_stochastic(est: Any, X: Any, Y: np.ndarray, sw: np.ndarray | None, incre
     validation = None
     if est.early_stopping:
         X, Y, sw, validation = _split(est, X, Y, sw)
-    n = X.shape[0]
-    batches = Batches(X, Y, sw, batch_size(est.batch_size, n))
-    step = BatchStep(model, est._head, est.alpha)
-    sample_idx = np.arange(n)
-    first_epoch = len(est.history_.epoch)
+    size = batch_size(est.batch_size, X.shape[0])
+    batches, step = Batches(X, Y, sw, size), BatchStep(model, est._head, est.alpha)
+    order = np.arange(X.shape[0])
+    last = len(est.history_.epoch) + est.max_iter  # for an ffnn lr_schedule
+    est.n_iter_ = 0
     try:
-        est.n_iter_ = 0
-        for _ in range(est.max_iter):
-            epoch, started = len(est.history_.epoch), time.perf_counter()
-            if schedule is not None:
-                opt.learning_rate = schedule(epoch, est.learning_rate_init, first_epoch + est.max_iter)
-            if est.shuffle:  # shuffle the index, not the data (scikit-learn's draws)
-                sample_idx = shuffle(sample_idx, random_state=est._random_state)
-            total = 0.0
-            for xb, yb, wb in batches.iterate(sample_idx if est.shuffle else None):
-                total += step(xb, yb, wb) * xb.shape[0]
-                opt.step()
-            est.n_iter_ += 1
-            est.loss_ = np.float64(total / n)
-            est.t_ += n
-            est.loss_curve_.append(est.loss_)
-            if est.verbose:
-                print(f"Iteration {est.n_iter_:d}, loss = {est.loss_:.8f}")
-            logs = {"loss": float(est.loss_), "learning_rate": opt.learning_rate}
-            _update_no_improvement_count(est, validation, logs)
-            if _adaptive_sgd(est, "invscaling") and schedule is None:
-                opt.learning_rate = float(est.learning_rate_init) / (est.t_ + 1) ** est.power_t
-            est.history_.append(epoch, logs, time.perf_counter() - started)
-            if est._no_improvement_count > est.n_iter_no_change:
-                if _trigger_stopping(est, opt):
+        with blas_threads(choose_threads(size, model.layer_sizes)):  # one thread for small products
+            for _ in range(est.max_iter):
+                epoch, started = len(est.history_.epoch), time.perf_counter()
+                if schedule is not None:
+                    opt.learning_rate = schedule(epoch, est.learning_rate_init, last)
+                if est.shuffle:  # shuffle the index, not the data (scikit-learn's draws)
+                    order = shuffle(order, random_state=est._random_state)
+                logs = _one_epoch(est, opt, batches, step, order if est.shuffle else None)
+                _update_no_improvement_count(est, validation, logs)
+                if _adaptive_sgd(est, "invscaling") and schedule is None:
+                    opt.learning_rate = float(est.learning_rate_init) / (est.t_ + 1) ** est.power_t
+                est.history_.append(epoch, logs, time.perf_counter() - started)
+                if est._no_improvement_count > est.n_iter_no_change:
+                    if _trigger_stopping(est, opt):
+                        break
+                    est._no_improvement_count = 0
+                if incremental:
                     break
-                est._no_improvement_count = 0
-            if incremental:
-                break
-            if est.n_iter_ == est.max_iter:
-                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({est.max_iter:d}) reached and the "
-                              "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4)
+                if est.n_iter_ == est.max_iter:
+                    warnings.warn(f"Stochastic Optimizer: Maximum iterations ({est.max_iter:d}) reached and the "
+                                  "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=4)
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.", stacklevel=4)
     if est.early_stopping:
         restore(model, est._best_state)
+
+
+def _one_epoch(est: Any, opt: Optimizer, batches: Batches, step: BatchStep, order: np.ndarray | None) -> dict:
+    """One pass: a step per batch; records ``loss_`` (the size-weighted mean of the batch losses)."""
+    total = 0.0
+    for xb, yb, wb in batches.iterate(order):
+        total += step(xb, yb, wb) * xb.shape[0]
+        opt.step()
+    n = batches.X.shape[0]
+    est.n_iter_ += 1
+    est.loss_ = np.float64(total / n)
+    est.t_ += n
+    est.loss_curve_.append(est.loss_)
+    if est.verbose:
+        print(f"Iteration {est.n_iter_:d}, loss = {est.loss_:.8f}")
+    return {"loss": float(est.loss_), "learning_rate": opt.learning_rate}
 
 
 # ---------------------------------------------------------------------------- L-BFGS
@@ -285,8 +292,9 @@ def fit_lbfgs(est: Any, X: Any, Y: np.ndarray, sw: np.ndarray | None) -> None:
         loss = step(X, Y, sw)
         return loss, net.flat_grads.astype(np.float64)  # a copy: the buffer changes at the next call
 
-    result = scipy.optimize.minimize(loss_and_gradient, net.flat_params.astype(np.float64), method="L-BFGS-B",
-                                     jac=True, options=_lbfgs_options(est))
+    with blas_threads(choose_threads(X.shape[0], est.model_.layer_sizes)):
+        result = scipy.optimize.minimize(loss_and_gradient, net.flat_params.astype(np.float64),
+                                         method="L-BFGS-B", jac=True, options=_lbfgs_options(est))
     est.n_iter_ = _check_lbfgs_result(result, est.max_iter)
     est.loss_ = result.fun
     net.flat_params[...] = result.x
