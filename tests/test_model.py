@@ -178,10 +178,10 @@ def test_cce_on_single_output_is_refused():
         (np.zeros((5, 3)), np.zeros(5, int), ValueError, "3 features per sample but the network's input layer has 4"),
         (np.zeros(4), np.zeros(1, int), ValueError, "must be 2-D"),
         (np.full((5, 4), np.nan), np.zeros(5, int), ValueError, "X contains 20 NaN"),
-        (np.zeros((5, 4)), np.array([0, 1, 2, 3, 0]), ValueError, r"labels in \[0, 3\].*3 units"),
-        (np.zeros((5, 4)), np.array([0, 1, -1, 2, 0]), ValueError, r"labels in \[-1, 2\]"),
+        (np.zeros((5, 4)), np.array([0, 1, 2, 3, 0]), ValueError, r"4 classes \[0, 1, 2, 3\].*3 unit.*layer_sizes\[-1\] = 4"),
+        (np.zeros((5, 4)), np.array([0, 1, -1, 2, 0]), ValueError, r"4 classes \[-1, 0, 1, 2\]"),
         (np.zeros((5, 4)), np.zeros(4, int), ValueError, "X has 5 samples but y has 4"),
-        (np.zeros((5, 4)), np.array([0.5, 1, 2, 0, 1]), ValueError, "integer class labels"),
+        (np.zeros((5, 4)), np.array([0.5, 1, 2, 0, 1]), ValueError, "must hold class labels.*non-integer"),
         (np.zeros((5, 4)), np.zeros((5, 2)), ValueError, r"targets shaped \(n, 3\)"),
         (np.zeros((5, 4)), np.full((5, 3), 2.0), ValueError, r"must lie in \[0, 1\]"),
         (np.zeros((5, 4)), np.array([0, 1, np.inf, 2, 0]), ValueError, "y contains 1 NaN or infinite"),
@@ -217,8 +217,8 @@ def test_predict_and_evaluate():
     np.testing.assert_array_equal(p[:3], p2)
     result = m.evaluate(X, p.argmax(axis=1))
     assert result["accuracy"] == 1.0 and set(result) == {"loss", "accuracy"}
-    reg = ffnn.FFNN([4, 1], ["linear"], "mse", seed=0)
-    assert set(reg.evaluate(X, np.zeros(10))) == {"loss"}
+    reg = ffnn.FFNN([4, 1], ["linear"], "mse", seed=0)  # regression: error measures, no accuracy
+    assert set(reg.evaluate(X, np.zeros(10))) == {"loss", "mae", "rmse", "r2"}
 
 
 def test_config_round_trip_rebuilds_the_same_architecture():

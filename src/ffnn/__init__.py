@@ -8,8 +8,19 @@ Importing ``ffnn`` needs NumPy alone; plotting, progress bars and scikit-learn a
 
 from __future__ import annotations
 
-from . import activations, callbacks, initializers, layers, losses, optimizers, regularizers, schedules
+from . import (
+                     activations,
+                     callbacks,
+                     initializers,
+                     layers,
+                     losses,
+                     metrics,
+                     optimizers,
+                     regularizers,
+                     schedules,
+)
 from .callbacks import Callback, EarlyStopping
+from .diagnostics import TrainingWarning
 from .io import ModelFileError
 from .layers import (
                      Activation,
@@ -54,6 +65,8 @@ __all__ = [
     "layers",
     "History",
     "TrainingDivergedError",
+    "TrainingWarning",
+    "metrics",
     "ModelFileError",
     "load",
     "save_model",

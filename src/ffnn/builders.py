@@ -66,15 +66,21 @@ def shortcut_layers(
 def layers_from_config(config: dict[str, Any]) -> tuple[int, list[Layer], list[str] | None]:
     """``(n_inputs, layers, names)`` that a model config describes, built but not allocated,
     so their shapes can be checked (``Sequential.state_shapes``) before any array exists."""
+    from .layers import Normalization
     from .layers import get as get_layer
     from .validation import check_layer_sizes, check_positive_int
 
     if "layers" in config:
-        return check_positive_int("n_inputs", config["n_inputs"]), [get_layer(c) for c in config["layers"]], None
+        stack = [get_layer(c) for c in config["layers"]]
+        if config.get("standardize") and not (stack and isinstance(stack[0], Normalization)):
+            stack.insert(0, Normalization())
+        return check_positive_int("n_inputs", config["n_inputs"]), stack, None
     sizes = check_layer_sizes(config["layer_sizes"])
     acts = check_activations(config["activations"], len(sizes) - 1)
     layers, names = shortcut_layers(sizes, acts, bool(config.get("rmsnorm", False)),
                                     float(config.get("rmsnorm_eps", 1e-6)))
+    if config.get("standardize"):
+        layers, names = [Normalization(), *layers], ["input_norm", *names]
     return sizes[0], layers, names
 
 

@@ -143,3 +143,27 @@ def make_early_stopping(spec: Any) -> EarlyStopping | None:
         "early_stopping must be None, True, a patience (int), a dict of EarlyStopping "
         f"parameters or an EarlyStopping object, got {type(spec).__name__} {spec!r}"
     )
+
+
+class EpochMetrics(Callback):
+    """Adds metrics (``ffnn.metrics``) to each epoch's logs: on the training data (in inference
+    mode, at the epoch's end) and on the validation data (``val_`` prefix).
+
+    ``outputs(X)`` gives the model's outputs in the user's units; each data set is
+    ``(X, Y, labels)`` with ``Y`` in the user's units too.
+    """
+
+    def __init__(self, metrics: list[Any], outputs: Any, train: tuple[Any, Any, Any],
+                 validation: tuple[Any, Any, Any] | None = None) -> None:
+        self.metrics, self.outputs, self.train, self.validation = metrics, outputs, train, validation
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> None:
+        for prefix, data in (("", self.train), ("val_", self.validation)):
+            if data is None:
+                continue
+            X, Y, labels = data
+            out = self.outputs(X)
+            for metric in self.metrics:
+                key = prefix + metric.name
+                if key not in logs:  # accuracy is tallied during the epoch already
+                    logs[key] = metric(out, Y, labels)

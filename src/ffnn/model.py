@@ -17,6 +17,7 @@ import numpy as np
 from . import initializers as _initializers
 from . import layers as _layers
 from . import losses as _losses
+from . import metrics as _metrics
 from . import regularizers as _regularizers
 from .builders import (
     check_activations,
@@ -24,16 +25,21 @@ from .builders import (
     check_loss_fits_output,
     check_regularization,
     dense_activations,
+    output_activation,
     shortcut_layers,
     warn_untrainable,
 )
-from .callbacks import Callback
+from .callbacks import Callback, EpochMetrics
+from .diagnostics import HealthChecks
+from .fitting import choose_optimizer, class_indices, first_epoch, split_validation, weigh_classes
 from .inference import predict as _predict
+from .metrics import default_metrics
 from .network import Sequential, StateDictError
 from .objective import ENGINES, Objective
 from .optimizers import Optimizer
-from .preparation import class_weights, prepare, sample_weights
+from .preparation import prepare, subset
 from .summary import ModelSummary, in_notebook
+from .targets import TargetCoder
 from .training import Data, History, plan_run, train
 from .validation import check_inputs, check_layer_sizes, check_positive_int
 
@@ -79,24 +85,27 @@ class FFNN:
     def __init__(self, layer_sizes: Sequence[int], activations: Sequence[Any], loss: Any, init: Any = "he",
                  init_params: dict[str, Any] | None = None, seed: int | None = None, rmsnorm: bool = False,
                  regularization: Any = None, reg_lambda: float = 0.0, dtype: str = "float32",
-                 rmsnorm_eps: float = 1e-6, engine: str = "backprop") -> None:
+                 rmsnorm_eps: float = 1e-6, engine: str = "backprop", standardize: bool = False) -> None:
         sizes = check_layer_sizes(layer_sizes)
         acts = check_activations(activations, len(sizes) - 1)
         self._shortcut = {"layer_sizes": sizes, "activations": acts, "rmsnorm": bool(rmsnorm),
                           "rmsnorm_eps": float(rmsnorm_eps)}
         layers, names = shortcut_layers(sizes, acts, bool(rmsnorm), float(rmsnorm_eps))
+        if standardize:
+            layers, names = [_layers.Normalization(), *layers], ["input_norm", *names]
         self._assemble(sizes[0], layers, names, loss, init, init_params, seed, regularization,
-                       reg_lambda, dtype, engine)
+                       reg_lambda, dtype, engine, standardize)
 
     @classmethod
     def from_layers(cls, n_inputs: int, layers: Sequence[Any], loss: Any, *, init: Any = "he",
                     init_params: dict[str, Any] | None = None, seed: int | None = None,
                     regularization: Any = None, reg_lambda: float = 0.0, dtype: str = "float32",
-                    engine: str = "backprop") -> FFNN:
+                    engine: str = "backprop", standardize: bool = False) -> FFNN:
         """A model of any stack of layers (objects, names or configs), named ``layers.<i>``.
 
         The layer objects passed in are the ones the model uses. ``init`` is the initialiser
-        of every ``Dense`` that names none.
+        of every ``Dense`` that names none. ``standardize`` puts a ``Normalization`` first
+        (unless the stack starts with one) and standardises regression targets.
 
         >>> from ffnn import layers as L
         >>> m = FFNN.from_layers(4, [L.Dense(8), L.LayerNorm(), L.Activation("relu"),
@@ -114,11 +123,14 @@ class FFNN:
             raise ValueError("layers is empty: give at least one layer, e.g. [Dense(3), Activation('softmax')]")
         if len({id(layer) for layer in stack}) != len(stack):
             raise ValueError("the same layer object appears twice in layers; create one object per position")
-        model._assemble(n_in, stack, None, loss, init, init_params, seed, regularization, reg_lambda, dtype, engine)
+        if standardize and not isinstance(stack[0], _layers.Normalization):
+            stack.insert(0, _layers.Normalization())
+        model._assemble(n_in, stack, None, loss, init, init_params, seed, regularization, reg_lambda, dtype, engine,
+                        standardize)
         return model
 
     def _assemble(self, n_in, layers, names, loss, init, init_params, seed, regularization, reg_lambda,
-                  dtype, engine) -> None:
+                  dtype, engine, standardize) -> None:
         if engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
         self.loss = _losses.get(loss)
@@ -142,6 +154,8 @@ class FFNN:
         self.objective = Objective(self.network, self.loss, self.regularizer, engine)
         self.history: History | None = None
         self.optimizer: Optimizer | None = None
+        self.targets = TargetCoder(standardize)
+        self.feature_names: list[str] | None = None  # column names of the inputs, where known
 
     # ------------------------------------------------------------------ inspection
     @property
@@ -222,26 +236,65 @@ class FFNN:
             print_fn(str(table))
         return table
 
-    # ------------------------------------------------------------------ computation
-    def _prepare(self, X: Any, y: Any, name: str = "", sample_weight: Any = None) -> Data:
-        return prepare(X, y, self.network.n_in, self.network.n_out, self.dtype, self.loss, name, sample_weight)
+    # ------------------------------------------------------------------ targets
+    @property
+    def classes_(self) -> np.ndarray | None:
+        """The class labels the model speaks (sorted), learnt from the first ``fit`` on labels."""
+        return self.targets.classes
 
+    @property
+    def standardize(self) -> bool:
+        return self.targets.standardize
+
+    def _prepare(self, X: Any, y: Any, name: str = "", sample_weight: Any = None, learn: bool = False) -> Data:
+        if learn:
+            self.targets.learn(y, self.network.n_out, self.loss, name=f"y{name}")
+        y_net = self.targets.encode(y, self.network.n_out, self.loss, name=f"y{name}")
+        return prepare(X, y_net, self.network.n_in, self.network.n_out, self.dtype, self.loss, name, sample_weight)
+
+    def _user_targets(self, y: Any, data: Data) -> np.ndarray:
+        """The targets in the user's units, shaped like the output (for regression metrics)."""
+        if self.targets.mean is None:
+            return data.Y
+        return np.asarray(y, dtype=np.float64).reshape(len(data.Y), -1)
+
+    # ------------------------------------------------------------------ computation
     def forward(self, X: Any) -> np.ndarray:
-        """The network's output for ``X`` shaped ``(n, n_inputs)``, in inference mode."""
+        """The network's output for ``X`` shaped ``(n, n_inputs)``, in inference mode (regression
+        outputs in the target's units when the model standardises them)."""
         X_checked = check_inputs(X, self.network.n_in, self.dtype, check_values=False)
-        return _predict(self.network, X_checked, unchecked=X)
+        return self.targets.decode_output(_predict(self.network, X_checked, unchecked=X))
 
     predict = forward
 
-    def predict_classes(self, X: Any) -> np.ndarray:
-        """The arg-max class per row (or ``output > 0.5`` for a single output unit)."""
-        p = self.predict(X)
-        return (p[:, 0] > 0.5).astype(np.intp) if p.shape[1] == 1 else p.argmax(axis=1)
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, one column per output unit (``predict`` of a softmax or sigmoid output)."""
+        act = output_activation(self.network.layers)
+        if act is None or act.output_range != (0.0, 1.0) or act.name not in ("softmax", "sigmoid"):
+            raise ValueError(
+                f"predict_proba needs a softmax or sigmoid output layer; this model's output is "
+                f"{'linear' if act is None else act.name!r}: use predict"
+            )
+        return self.predict(X)
 
-    def evaluate(self, X: Any, y: Any, sample_weight: Any = None) -> dict[str, float]:
-        """``{"loss": ..., "accuracy": ...}`` on ``(X, y)`` in inference mode; accuracy where it applies."""
+    def predict_classes(self, X: Any) -> np.ndarray:
+        """The predicted class per row, in the model's ``classes_`` (arg-max, or > 0.5 for one unit)."""
+        p = self.predict(X)
+        idx = (p[:, 0] > 0.5).astype(np.intp) if p.shape[1] == 1 else p.argmax(axis=1)
+        return self.targets.classes_of(idx)
+
+    def evaluate(self, X: Any, y: Any, sample_weight: Any = None, metrics: Sequence[Any] | None = None) -> dict[str, float]:
+        """``{"loss": ..., "accuracy": ...}`` for classes, ``{"loss", "mae", "rmse", "r2"}`` for
+        regression (in the target's units), in inference mode; ``metrics`` adds or replaces them."""
         d = self._prepare(X, y, sample_weight=sample_weight)
-        return self.objective.evaluate(d.X, d.Y, d.labels, d.weights)
+        result = self.objective.evaluate(d.X, d.Y, d.labels, d.weights)
+        kind = self.objective.accuracy_kind(d.labels is not None)
+        chosen = [_metrics.get(m) for m in (metrics if metrics is not None else default_metrics(kind))]
+        wanted = [m for m in chosen if m.name not in result]
+        if wanted:
+            out = self.targets.decode_output(_predict(self.network, d.X))
+            result.update({m.name: m(out, self._user_targets(y, d), d.labels) for m in wanted})
+        return result
 
     def compute_gradients(self, X: Any, y: Any, training: bool = False,
                           sample_weight: Any = None) -> tuple[float, OrderedDict[str, np.ndarray]]:
@@ -254,79 +307,77 @@ class FFNN:
         return loss, self.get_grads()
 
     def fit(self, X: Any, y: Any, *, epochs: int = 10, batch_size: int = 32, learning_rate: float | None = None,
-            validation_data: tuple[Any, Any] | None = None, verbose: int = 1, shuffle: bool = True,
-            optimizer: Any = None, callbacks: Sequence[Callable[[int, dict[str, float]], Any] | Callback] | None = None,
+            validation_data: tuple[Any, ...] | None = None, validation_split: float = 0.0, verbose: int = 1,
+            shuffle: bool = True, optimizer: Any = None,
+            callbacks: Sequence[Callable[[int, dict[str, float]], Any] | Callback] | None = None,
             lr_schedule: Any = None, early_stopping: Any = None, initial_epoch: int | None = None,
-            sample_weight: Any = None, class_weight: Any = None) -> History:
-        """Train with mini-batch gradient descent; return the per-epoch ``History``.
+            sample_weight: Any = None, class_weight: Any = None, metrics: Sequence[Any] | None = None,
+            feature_names: Sequence[str] | None = None) -> History:
+        """Train with mini-batch gradient descent; return this call's per-epoch ``History``.
 
-        ``y`` is integer class labels (one-hot encoded for you) or targets shaped like the
-        output. ``verbose=1`` shows a progress bar per epoch. ``optimizer`` is ``"sgd"``
-        (plain gradient descent), ``"momentum"``, ``"adam"``, a config dict such as
-        ``{"name": "momentum", "nesterov": True}`` or an ``Optimizer`` object (which keeps its
-        state across ``fit`` calls); ``None`` continues with the model's optimiser (state
-        included, also after ``load``), or plain SGD for a new model. ``learning_rate``
-        (default: the optimiser's, or 0.01) sets its rate. ``lr_schedule`` (``"step"``,
-        ``"exponential"``, ``"cosine"``, a dict or a ``Schedule``) sets the rate per epoch.
-        ``early_stopping`` is ``True``, a patience, a dict or an ``EarlyStopping`` (default:
-        ``val_loss``, patience 5, best weights restored). Each callback is called as
-        ``cb(epoch, logs)`` after every epoch (or through ``Callback`` hooks, ``on_batch_end``
-        included); returning ``False`` stops training. Epochs are numbered on from the
-        model's history (``initial_epoch`` overrides); the call returns its own ``History``
-        and ``model.history`` grows by it.
-        ``sample_weight`` (one per row) and ``class_weight`` (``{class: w}`` or
-        ``"balanced"``) weight each row's loss; weights are rescaled to mean 1. Layers such as
-        ``Normalization`` learn from ``X`` first when not yet adapted. Everything turned on
-        is recorded in ``history.params``.
+        ``y``: class labels of any kind (strings, 1..k, -1/+1...; the model learns ``classes_``)
+        or targets shaped like the output. ``verbose``: 0 silent, 1 a progress bar per epoch
+        (a plain line when the output is not a terminal), 2 one line per epoch.
+        ``optimizer``: ``"sgd"`` (plain gradient descent), ``"momentum"``, ``"adam"``, a config
+        dict or an ``Optimizer`` object; ``None`` continues with the model's optimiser (state
+        included, also after ``load``), or plain SGD for a new model. ``learning_rate`` (default:
+        the optimiser's, or 0.01) sets its rate. ``lr_schedule`` (``"step"``, ``"exponential"``,
+        ``"cosine"``, a dict or a ``Schedule``) sets the rate per epoch. ``early_stopping`` is
+        ``True``, a patience, a dict or an ``EarlyStopping``. Callbacks: ``cb(epoch, logs)`` or
+        ``Callback`` hooks (``on_batch_end`` included); returning ``False`` stops training.
+        ``validation_split`` holds out the last share of the rows (per class: stratified)
+        before shuffling. ``sample_weight`` and ``class_weight`` (``{class: w}`` or
+        ``"balanced"``) weight each row's loss (rescaled to mean 1). ``metrics`` (``"accuracy"``,
+        ``"precision"``, ``"recall"``, ``"f1"``, ``"mae"``, ``"rmse"``, ``"r2"``) are logged per
+        epoch, for validation too. Epochs are numbered on from ``model.history``, which grows by
+        this call's; ``TrainingWarning`` s name what goes wrong (``history.warnings``).
+        Everything turned on is recorded in ``history.params``.
         """
         epochs, batch_size = check_positive_int("epochs", epochs), check_positive_int("batch_size", batch_size)
-        data = self._prepare(X, y, sample_weight=sample_weight)
+        if feature_names is not None:
+            self.feature_names = [str(n) for n in feature_names]
+        data = self._prepare(X, y, sample_weight=sample_weight, learn=True)
+        user_y = self._user_targets(y, data)
+        validation, val_user = self._prepare_validation(validation_data), None
+        if validation is not None:
+            val_user = self._user_targets(validation_data[1], validation)
+        if validation_split:
+            if validation is not None:
+                raise ValueError("give validation_data or validation_split, not both")
+            groups = class_indices(data) if self.objective.accuracy_kind(data.labels is not None) else None
+            train_rows, val_rows = split_validation(len(data.X), validation_split, groups)
+            data, validation, user_y, val_user = (subset(data, train_rows), subset(data, val_rows),
+                                                  user_y[train_rows], user_y[val_rows])
         if class_weight is not None:
-            data = self._weigh_classes(data, class_weight)
-        validation = self._prepare_validation(validation_data)
-        start = self._first_epoch(initial_epoch)
+            data = weigh_classes(data, class_weight, self.dtype)
+        start = first_epoch(self.history, initial_epoch)
         plan = plan_run(
-            optimizer=self._choose_optimizer(optimizer, learning_rate),
+            optimizer=choose_optimizer(self.optimizer, optimizer, learning_rate),
             learning_rate=0.01 if learning_rate is None else learning_rate,
             lr_schedule=lr_schedule, early_stopping=early_stopping, callbacks=callbacks,
             has_validation=validation is not None,
             record={"epochs": epochs, "batch_size": batch_size, "shuffle": bool(shuffle), "n_samples": len(data.X),
                     "seed": self.seed, "initial_epoch": start, "engine": self.engine,
-                    "sample_weight": sample_weight is not None,
+                    "validation_split": float(validation_split), "sample_weight": sample_weight is not None,
                     "class_weight": class_weight if isinstance(class_weight, (str, type(None))) else
-                    {str(k): float(v) for k, v in class_weight.items()}},
+                    {str(k): float(v) for k, v in class_weight.items()},
+                    "metrics": [_metrics.get(m).name for m in (metrics or ())]},
         )
         self.optimizer = plan.optimizer
         self.network.adapt(data.X)
+        extra = [_metrics.get(m) for m in (metrics or ())]
+        hooks = list(plan.callbacks)
+        if extra:
+            hooks.insert(0, EpochMetrics(extra, lambda A: self.targets.decode_output(_predict(self.network, A)),
+                                         (data.X, user_y, data.labels),
+                                         None if validation is None else (validation.X, val_user, validation.labels)))
+        hooks.insert(0, HealthChecks(self.network, self.loss, data.X, data.Y, plan.history, self.feature_names))
         train(self.objective, data, rng=self.rng, epochs=epochs, batch_size=batch_size, optimizer=plan.optimizer,
-              validation=validation, verbose=int(verbose), shuffle=bool(shuffle), callbacks=plan.callbacks,
+              validation=validation, verbose=int(verbose), shuffle=bool(shuffle), callbacks=hooks,
               history=plan.history, lr_schedule=plan.schedule, initial_epoch=start, owner=self)
         new = plan.finish()
         self.history = new if self.history is None else self.history.extended(new)
         return new
-
-    def _choose_optimizer(self, optimizer: Any, learning_rate: float | None) -> Any:
-        """``None`` continues with the model's optimiser (its rate changed if one is given)."""
-        if optimizer is None:
-            optimizer = self.optimizer if self.optimizer is not None else "sgd"
-        if isinstance(optimizer, Optimizer) and learning_rate is not None:
-            optimizer.learning_rate = float(learning_rate)
-        return optimizer
-
-    def _first_epoch(self, initial_epoch: int | None) -> int:
-        if initial_epoch is None:
-            return len(self.history.epoch) if self.history is not None else 0
-        if isinstance(initial_epoch, bool) or not isinstance(initial_epoch, int) or initial_epoch < 0:
-            raise ValueError(f"initial_epoch must be an integer >= 0, got {initial_epoch!r}")
-        return initial_epoch
-
-    def _weigh_classes(self, data: Data, class_weight: Any) -> Data:
-        labels = data.labels if data.labels is not None else (
-            data.Y.argmax(axis=1) if data.Y.shape[1] > 1 else (data.Y[:, 0] > 0.5).astype(np.intp))
-        per_row = class_weights(class_weight, labels, max(2, data.Y.shape[1]))
-        if data.weights is not None:
-            per_row = per_row * data.weights
-        return Data(data.X, data.Y, data.labels, sample_weights(per_row, len(data.X), self.dtype, "class_weight"))
 
     def _prepare_validation(self, validation_data: Any) -> Data | None:
         if validation_data is None:
@@ -344,6 +395,8 @@ class FFNN:
                   "init_params": {} if bias is None else {"bias": bias}, "seed": self.seed,
                   "regularization": None if self.regularizer is None else self.regularizer.name,
                   "reg_lambda": self.reg_lambda, "dtype": self.dtype.name, "engine": self.engine}
+        if self.standardize:
+            common["standardize"] = True  # left out when False: the configs of earlier files stay as they were
         if self._shortcut is None:
             return {"n_inputs": self.network.n_in, "layers": [layer.get_config() for layer in self.network], **common}
         s = self._shortcut

@@ -30,6 +30,7 @@ from .io.model_file import (
     read_model_file,
     write_model_file,
 )
+from .targets import TargetCoder
 
 __all__ = ["save_model", "load_model"]
 
@@ -62,6 +63,7 @@ def save_model(model: Any, path: str | os.PathLike) -> None:
         "history": None if model.history is None else model.history.to_dict(),
         "optimizer": opt_meta,
         "rng_state": model.rng.bit_generator.state,
+        "data": {"targets": model.targets.to_dict(), "feature_names": model.feature_names},
     }
     write_model_file(path, meta, arrays)
 
@@ -87,6 +89,16 @@ def load_model(path: str | os.PathLike, model_class: Any) -> Any:
         model.optimizer = _restore_optimizer(contents.optimizer_config, contents.optimizer_state, model, path)
     if contents.rng_state is not None:
         file_guard(path, "rng_state", lambda: setattr(model.rng.bit_generator, "state", contents.rng_state))
+    data = contents.meta.get("data") or {}
+    if not isinstance(data, dict):
+        raise ModelFileError(f"{path}: metadata field 'data' is malformed")
+    if data.get("targets") is not None:
+        model.targets = file_guard(path, "targets", lambda: TargetCoder.from_dict(data["targets"]))
+    names = data.get("feature_names")
+    if names is not None:
+        if not isinstance(names, list) or len(names) != model.network.n_in or not all(isinstance(n, str) for n in names):
+            raise ModelFileError(f"{path}: feature_names must be {model.network.n_in} strings")
+        model.feature_names = names
     return model
 
 

@@ -9,7 +9,16 @@ import numpy as np
 from .training import Data
 from .validation import check_inputs, prepare_targets
 
-__all__ = ["prepare", "sample_weights", "class_weights"]
+__all__ = ["prepare", "subset", "sample_weights", "class_weights"]
+
+
+def subset(data: Data, rows: np.ndarray) -> Data:
+    """The chosen rows of ``data`` (copies), weights rescaled to mean 1 again."""
+    weights = None
+    if data.weights is not None:
+        w = data.weights[rows].astype(np.float64)
+        weights = (w * (len(w) / w.sum())).astype(data.weights.dtype) if w.sum() > 0 else w.astype(data.weights.dtype)
+    return Data(data.X[rows], data.Y[rows], None if data.labels is None else data.labels[rows], weights)
 
 
 def prepare(X: Any, y: Any, n_in: int, n_out: int, dtype: np.dtype, loss: Any, name: str = "",

@@ -1,6 +1,9 @@
-"""Progress reporting for long work: a tqdm bar when tqdm is installed, a plain line otherwise.
+"""Progress reporting for long work: a tqdm bar on a terminal, one plain line per task elsewhere.
 
-The core stays importable with NumPy alone, so tqdm is imported lazily and optional.
+``mode="auto"`` draws a tqdm bar when standard error is a terminal (or, in a Jupyter kernel,
+a widget when ipywidgets is installed) and otherwise writes only the task's final line, so
+logs and CI output get no carriage-return spam; ``mode="line"`` always writes just that
+line (``fit(verbose=2)``). The core stays importable with NumPy alone: tqdm is optional.
 """
 
 from __future__ import annotations
@@ -13,24 +16,27 @@ from typing import Any
 class ProgressBar:
     """A minimal progress bar: ``update(n)``, ``set_postfix(text)``, ``close()``."""
 
-    def __init__(self, total: int, desc: str = "", enabled: bool = True, unit: str = "batch") -> None:
+    def __init__(self, total: int, desc: str = "", enabled: bool = True, unit: str = "batch",
+                 mode: str = "auto") -> None:
         self.enabled = enabled
         self._bar: Any = None
-        self._fallback = False
+        self._fallback = self._line_only = False
+        self.total, self.desc, self.n, self._postfix = total, desc, 0, ""
+        self._last = 0.0
         if not enabled:
             return
-        try:
-            from tqdm.auto import tqdm
-        except ImportError:  # the plain fallback below
+        tqdm = _tqdm_class() if mode == "auto" else None
+        if tqdm is None:
+            self._line_only = mode == "line" or not _is_terminal()
             self._fallback = True
-            self.total, self.desc, self.n, self._postfix = total, desc, 0, ""
-            self._last = 0.0
         else:
             self._bar = tqdm(total=total, desc=desc, unit=unit, leave=True, dynamic_ncols=True)
 
     def update(self, n: int = 1) -> None:
         if self._bar is not None:
             self._bar.update(n)
+        elif self._line_only:
+            self.n += n
         elif self._fallback:
             self.n += n
             now = time.monotonic()
@@ -57,7 +63,36 @@ class ProgressBar:
         if self._bar is not None:
             self._bar.refresh()
             self._bar.close()
+        elif self._line_only:
+            sys.stderr.write(f"{self.desc}: {self._postfix}\n")
+            sys.stderr.flush()
         elif self._fallback:
             self._write()
             sys.stderr.write("\n")
             sys.stderr.flush()
+
+
+def _is_terminal() -> bool:
+    stream = sys.stderr
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _tqdm_class() -> Any:
+    """tqdm's bar for this output: a widget in a notebook with ipywidgets, the text bar on a
+    terminal, ``None`` (plain lines) elsewhere or without tqdm."""
+    try:
+        from .summary import in_notebook
+
+        if in_notebook():
+            import importlib.util
+
+            if importlib.util.find_spec("ipywidgets") is not None:
+                from tqdm.notebook import tqdm
+                return tqdm
+            return None
+        if not _is_terminal():
+            return None
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm

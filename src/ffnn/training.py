@@ -48,6 +48,7 @@ class History:
     epoch: list[int] = field(default_factory=list)
     epoch_seconds: list[float] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def append(self, epoch: int, logs: dict[str, float], seconds: float) -> None:
         self.epoch.append(epoch)
@@ -65,6 +66,7 @@ class History:
             logs = {k: v[i] for k, v in later.history.items() if i < len(v)}
             joined.append(epoch, logs, later.epoch_seconds[i])
         joined.params = dict(later.params)
+        joined.warnings += later.warnings
         return joined
 
     def to_dict(self) -> dict[str, Any]:
@@ -73,6 +75,7 @@ class History:
             "epoch": list(self.epoch),
             "epoch_seconds": list(self.epoch_seconds),
             "params": dict(self.params),
+            "warnings": list(self.warnings),
         }
 
     @classmethod
@@ -82,6 +85,7 @@ class History:
             epoch=[int(e) for e in data.get("epoch", [])],
             epoch_seconds=[float(s) for s in data.get("epoch_seconds", [])],
             params=dict(data.get("params", {})),
+            warnings=[str(w) for w in data.get("warnings", [])],
         )
 
 
@@ -215,7 +219,8 @@ def _run_epochs(run, data, epochs, batch_size, validation, history, lr_schedule,
             optimizer.learning_rate = lr_schedule(epoch, base_lr, last)
         start = time.perf_counter()
         order = run.rng.permutation(len(data.X)) if run.shuffle else None
-        bar = ProgressBar(batches.count, f"Epoch {epoch + 1}/{last}", enabled=run.verbose >= 1)
+        bar = ProgressBar(batches.count, f"Epoch {epoch + 1}/{last}", enabled=run.verbose >= 1,
+                          mode="line" if run.verbose >= 2 else "auto")
         logs = _one_epoch(run, batches, order, tally, bar, epoch)
         if validation is not None:
             val = objective.evaluate(validation.X, validation.Y, validation.labels, validation.weights)
@@ -223,8 +228,10 @@ def _run_epochs(run, data, epochs, batch_size, validation, history, lr_schedule,
         if lr_schedule is not None:
             logs["learning_rate"] = optimizer.learning_rate
         seconds = time.perf_counter() - start
-        bar.close(final=", ".join(f"{k}={v:.4g}" for k, v in logs.items()) + f", {seconds:.2f}s")
-        stop = run.hooks.epoch_end(epoch, logs)  # callbacks may add to logs: recorded below
+        try:
+            stop = run.hooks.epoch_end(epoch, logs)  # callbacks may add to logs: shown and recorded below
+        finally:
+            bar.close(final=", ".join(f"{k}={v:.4g}" for k, v in logs.items()) + f", {seconds:.2f}s")
         history.append(epoch, logs, seconds)
         if stop:
             break
