@@ -101,9 +101,6 @@ def test_a_member_declaring_a_huge_shape_is_refused_unallocated(hostile, tmp_pat
     _refused(hostile, tmp_path, _zip({**members, "optimizer/m.npy": huge}), "optimizer/m", "100000, 100000")
 
 
-@pytest.mark.xfail(strict=True, reason="model_file: metadata of up to 64 MiB is read and parsed (this 40 MB JSON "
-                                       "list costs +230 MiB and 1.4 s before the refusal); a config and history "
-                                       "fit in ~1 MiB")
 def test_a_metadata_bomb_costs_bounded_memory(hostile, tmp_path, members):
     # 40 MB of '[0,0,0,...]' deflated to ~40 KB: a list of 20 million numbers once parsed
     bomb = b'{"format": "ffnn.model", "pad": [' + b"0," * 20_000_000 + b"0]}"
@@ -174,8 +171,7 @@ def test_a_truncated_member_is_not_reported_as_objects(hostile, tmp_path, member
     (lambda m: m["config"].update(layer_sizes=[4, -5, 3]), "config"),
     (lambda m: m["config"].update(layer_sizes=[4, True, 3]), "config"),
     (lambda m: m["config"].update(activations=["__import__('os')", "softmax"]), "config"),
-    pytest.param(lambda m: m.update(history={"loss": "abc"}), "history", marks=pytest.mark.xfail(
-        strict=True, reason="model_file: history values are not type-checked ({'loss': 'abc'} loads)")),
+    (lambda m: m.update(history={"loss": "abc"}), "history"),
     (lambda m: m.update(rng_state={"bit_generator": "MT19937", "state": 7}), "rng"),
     (lambda m: m.update(optimizer={"config": {"name": "adam"}, "state": [1, 2]}), "optimizer"),
 ])

@@ -50,9 +50,6 @@ def test_regression_targets_too_large_for_float32_are_refused():
         model.fit(np.zeros((2, 2)), np.array([1e300, 1.0]), epochs=1, verbose=0)
 
 
-@pytest.mark.xfail(strict=True, reason="model: predict's finiteness check scans the caller's float64 array, not "
-                                       "its float32 copy, so 1e300 gives a RuntimeWarning and inf/NaN outputs "
-                                       "instead of the ValueError that fit and evaluate give")
 def test_predict_refuses_values_too_large_for_the_model_dtype():
     with pytest.raises(ValueError, match="too large for float32"):
         _classifier().predict(X_HUGE)

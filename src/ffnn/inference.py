@@ -52,7 +52,8 @@ def predict(network: Sequential, X: np.ndarray, unchecked: Any = None) -> np.nda
                     h = network.forward(rows, stop=1)
                     finite = bool(np.isfinite(h.sum()))
                 if not finite:  # bad input, or large values (in h, or only in its sum)
-                    check_finite(np.asarray(unchecked), "X")  # raises if X holds NaN or inf
+                    # raises if X holds NaN or inf, or values its cast to our dtype made infinite
+                    check_finite(X, "X", original=np.asarray(unchecked))
                     unchecked = None  # X is finite: no need to look again
                     if not np.all(np.isfinite(h)):
                         warnings.warn(

@@ -80,6 +80,15 @@ class History:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> History:
+        """The history ``to_dict`` wrote; anything else (unknown fields, non-numbers) is a ``ValueError``."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a history must be a dict, got {type(data).__name__}")
+        unknown = sorted(set(data) - {"history", "epoch", "epoch_seconds", "params", "warnings"})
+        if unknown:
+            raise ValueError(f"unknown history field(s) {unknown}")
+        metrics = data.get("history", {})
+        if not isinstance(metrics, dict) or not all(isinstance(v, list) for v in metrics.values()):
+            raise ValueError("history['history'] must map metric names to lists of numbers")
         return cls(
             history={k: [float(x) for x in v] for k, v in data.get("history", {}).items()},
             epoch=[int(e) for e in data.get("epoch", [])],
