@@ -69,3 +69,12 @@ def test_make_early_stopping_accepts_the_documented_forms():
     assert make_early_stopping({"monitor": "loss"}).monitor == "loss"
     with pytest.raises(TypeError, match="early_stopping must be"):
         make_early_stopping("soon")
+
+
+def test_a_callback_that_is_neither_callable_nor_a_callback_is_refused_before_training():
+    X, y = _data()
+    m = ffnn.FFNN([3, 4, 2], ["relu", "softmax"], "cce", seed=0)
+    before = m.network.flat_params.copy()
+    with pytest.raises(TypeError, match="callbacks must be callables"):
+        m.fit(X, y, epochs=1, verbose=0, callbacks=["print"])
+    np.testing.assert_array_equal(m.network.flat_params, before)

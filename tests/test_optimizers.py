@@ -345,3 +345,12 @@ def test_plain_fit_records_that_nothing_extra_is_on():
     assert h.params["optimizer"] == {"name": "sgd", "learning_rate": 0.01}
     assert h.params["lr_schedule"] is None and h.params["early_stopping"] is None
     assert h.params["callbacks"] == [] and "learning_rate" not in h.history
+
+
+@pytest.mark.parametrize("state", [{"iterations": np.asarray(-5)}, {"iterations": np.asarray(2.5)},
+                                   {"iterations": np.asarray(3), "m": np.array([np.nan, 0.0])}])
+def test_bad_saved_optimizer_state_is_refused(state):
+    opt = ffnn.optimizers.get("adam")
+    opt.bind(np.zeros(2), np.zeros(2))
+    with pytest.raises(ValueError, match="iterations|finite"):
+        opt.load_state_dict(state)

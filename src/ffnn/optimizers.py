@@ -92,10 +92,15 @@ class Optimizer(Configurable):
                 f"unknown {type(self).__name__} state key(s) {unknown}; expected "
                 f"{['iterations', *self.state_names]}"
             )
+        iterations = np.asarray(state.get("iterations", 0))
+        if iterations.shape != () or iterations.dtype.kind not in "iu" or int(iterations) < 0:
+            raise ValueError(f"optimizer state 'iterations' must be an integer >= 0, got {state.get('iterations')!r}")
         for key in self.state_names:
             if key not in state:
                 continue
             arr = np.asarray(state[key])
+            if arr.dtype.kind not in "fiu" or not np.all(np.isfinite(arr)):
+                raise ValueError(f"optimizer state {key!r} must hold finite numbers")
             if self.params is not None:
                 if arr.shape != self.params.shape:
                     raise ValueError(f"state {key!r} must have shape {self.params.shape}, got {arr.shape}")

@@ -151,6 +151,13 @@ def plan_run(
             "pass validation_data=(X_val, y_val) or monitor 'loss'"
         )
     user_callbacks = list(callbacks or ())
+    hooks = ("on_train_begin", "on_batch_end", "on_epoch_end", "on_train_end")
+    for cb in user_callbacks:
+        if not callable(cb) and not any(callable(getattr(cb, h, None)) for h in hooks):
+            raise TypeError(
+                f"callbacks must be callables cb(epoch, logs) or objects with Callback hooks {list(hooks)}; "
+                f"got {type(cb).__name__} {cb!r}"
+            )
     history = History(params={
         **record,
         "optimizer": opt.get_config(),
