@@ -105,9 +105,9 @@ def test_set_num_threads_refuses_what_is_not_a_positive_integer(bad):
 def test_fit_records_the_thread_count_it_used(monkeypatch):
     monkeypatch.delenv(threads.ENV_VAR, raising=False)
     rng = np.random.default_rng(0)
-    X, y = rng.standard_normal((300, 4)), rng.integers(0, 3, 300)
-    model = ffnn.FFNN([4, 5, 3], ["relu", "softmax"], "cce", seed=0)
-    small = model.fit(X, y, epochs=1, batch_size=8, verbose=0)
+    X, y = rng.random((300, 784)), rng.integers(0, 3, 300)
+    model = ffnn.FFNN([784, 512, 3], ["relu", "softmax"], "cce", seed=0)  # fit decides by a step's work
+    small = ffnn.FFNN([784, 4, 3], ["relu", "softmax"], "cce", seed=0).fit(X, y, epochs=1, batch_size=8, verbose=0)
     large = model.fit(X, y, epochs=1, batch_size=256, verbose=0)
     if threads._controller() is None:
         assert small.params["blas_threads"] is None

@@ -42,7 +42,7 @@ def predict(network: Sequential, X: np.ndarray, unchecked: Any = None) -> np.nda
     if unchecked is not None and not network.layers[0].keeps_nonfinite:
         check_finite(X, "X")  # the first layer might turn NaN into a number: scan X itself
         unchecked = None
-    with blas_threads(choose_threads(min(n, CHUNK_ROWS))):
+    with blas_threads(choose_threads(min(n, CHUNK_ROWS), network.dense_widths)):
         for i in range(0, n, CHUNK_ROWS):
             rows = X[i : i + CHUNK_ROWS]
             if unchecked is None:

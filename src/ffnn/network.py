@@ -169,6 +169,13 @@ class Sequential:
             targets[name][...] = arr
         return LoadResult(missing, unexpected)
 
+    @property
+    def dense_widths(self) -> list[int]:
+        """The widths the dense products see: the first dense layer's input, then every dense
+        layer's units (what decides a step's work, see ``threads.choose_threads``)."""
+        dense = [layer for layer in self.layers if layer.parameters().get("weight") is not None]
+        return [dense[0].n_in, *(layer.n_out for layer in dense)] if dense else [self.n_in or 0]
+
     def zero_grad(self) -> None:
         if self.flat_grads is not None:
             self.flat_grads.fill(0)

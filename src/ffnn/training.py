@@ -200,7 +200,7 @@ def train(
     base_lr = optimizer.learning_rate
     run = _Run(objective, rng, optimizer, _Hooks(callbacks), verbose, shuffle)
     try:
-        threads = choose_threads(batch_size)  # one BLAS thread for small batches
+        threads = choose_threads(batch_size, net.dense_widths)  # one BLAS thread while a step's work is small
         with blas_threads(threads):
             history.params["blas_threads"] = threads_used(threads)  # part of the arithmetic: record it
             _run_epochs(run, data, epochs, batch_size, validation, history, lr_schedule,
