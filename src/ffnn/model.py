@@ -29,18 +29,16 @@ from .builders import (
     shortcut_layers,
     warn_untrainable,
 )
-from .callbacks import Callback, EpochMetrics
-from .diagnostics import HealthChecks
-from .fitting import choose_optimizer, class_indices, first_epoch, split_validation, weigh_classes
+from .callbacks import Callback
+from .fitting import fit_model, prepare_for, user_targets
 from .inference import predict as _predict
 from .metrics import default_metrics
 from .network import Sequential, StateDictError
 from .objective import ENGINES, Objective
 from .optimizers import Optimizer
-from .preparation import prepare, subset
 from .summary import ModelSummary, in_notebook
 from .targets import TargetCoder
-from .training import Data, History, plan_run, train
+from .training import History
 from .validation import check_inputs, check_layer_sizes, check_positive_int
 
 __all__ = ["FFNN"]
@@ -246,18 +244,6 @@ class FFNN:
     def standardize(self) -> bool:
         return self.targets.standardize
 
-    def _prepare(self, X: Any, y: Any, name: str = "", sample_weight: Any = None, learn: bool = False) -> Data:
-        if learn:
-            self.targets.learn(y, self.network.n_out, self.loss, name=f"y{name}")
-        y_net = self.targets.encode(y, self.network.n_out, self.loss, name=f"y{name}")
-        return prepare(X, y_net, self.network.n_in, self.network.n_out, self.dtype, self.loss, name, sample_weight)
-
-    def _user_targets(self, y: Any, data: Data) -> np.ndarray:
-        """The targets in the user's units, shaped like the output (for regression metrics)."""
-        if self.targets.mean is None:
-            return data.Y
-        return np.asarray(y, dtype=np.float64).reshape(len(data.Y), -1)
-
     # ------------------------------------------------------------------ computation
     def forward(self, X: Any) -> np.ndarray:
         """The network's output for ``X`` shaped ``(n, n_inputs)``, in inference mode (regression
@@ -286,14 +272,14 @@ class FFNN:
     def evaluate(self, X: Any, y: Any, sample_weight: Any = None, metrics: Sequence[Any] | None = None) -> dict[str, float]:
         """``{"loss": ..., "accuracy": ...}`` for classes, ``{"loss", "mae", "rmse", "r2"}`` for
         regression (in the target's units), in inference mode; ``metrics`` adds or replaces them."""
-        d = self._prepare(X, y, sample_weight=sample_weight)
+        d = prepare_for(self, X, y, sample_weight=sample_weight)
         result = self.objective.evaluate(d.X, d.Y, d.labels, d.weights)
         kind = self.objective.accuracy_kind(d.labels is not None)
         chosen = [_metrics.get(m) for m in (metrics if metrics is not None else default_metrics(kind))]
         wanted = [m for m in chosen if m.name not in result]
         if wanted:
             out = self.targets.decode_output(_predict(self.network, d.X))
-            result.update({m.name: m(out, self._user_targets(y, d), d.labels) for m in wanted})
+            result.update({m.name: m(out, user_targets(self, y, d), d.labels) for m in wanted})
         return result
 
     def compute_gradients(self, X: Any, y: Any, training: bool = False,
@@ -302,7 +288,7 @@ class FFNN:
 
         ``training=True`` runs the layers as a training step does (BatchNorm on batch
         statistics, updating its running ones; Dropout drawing a mask)."""
-        d = self._prepare(X, y, sample_weight=sample_weight)
+        d = prepare_for(self, X, y, sample_weight=sample_weight)
         loss, _ = self.objective.loss_and_gradients(d.X, d.Y, d.weights, training=bool(training))
         return loss, self.get_grads()
 
@@ -333,59 +319,11 @@ class FFNN:
         this call's; ``TrainingWarning`` s name what goes wrong (``history.warnings``).
         Everything turned on is recorded in ``history.params``.
         """
-        epochs, batch_size = check_positive_int("epochs", epochs), check_positive_int("batch_size", batch_size)
-        if feature_names is not None:
-            self.feature_names = [str(n) for n in feature_names]
-        data = self._prepare(X, y, sample_weight=sample_weight, learn=True)
-        user_y = self._user_targets(y, data)
-        validation, val_user = self._prepare_validation(validation_data), None
-        if validation is not None:
-            val_user = self._user_targets(validation_data[1], validation)
-        if validation_split:
-            if validation is not None:
-                raise ValueError("give validation_data or validation_split, not both")
-            groups = class_indices(data) if self.objective.accuracy_kind(data.labels is not None) else None
-            train_rows, val_rows = split_validation(len(data.X), validation_split, groups)
-            data, validation, user_y, val_user = (subset(data, train_rows), subset(data, val_rows),
-                                                  user_y[train_rows], user_y[val_rows])
-        if class_weight is not None:
-            data = weigh_classes(data, class_weight, self.dtype)
-        start = first_epoch(self.history, initial_epoch)
-        plan = plan_run(
-            optimizer=choose_optimizer(self.optimizer, optimizer, learning_rate),
-            learning_rate=0.01 if learning_rate is None else learning_rate,
-            lr_schedule=lr_schedule, early_stopping=early_stopping, callbacks=callbacks,
-            has_validation=validation is not None,
-            record={"epochs": epochs, "batch_size": batch_size, "shuffle": bool(shuffle), "n_samples": len(data.X),
-                    "seed": self.seed, "initial_epoch": start, "engine": self.engine,
-                    "validation_split": float(validation_split), "sample_weight": sample_weight is not None,
-                    "class_weight": class_weight if isinstance(class_weight, (str, type(None))) else
-                    {str(k): float(v) for k, v in class_weight.items()},
-                    "metrics": [_metrics.get(m).name for m in (metrics or ())]},
-        )
-        self.optimizer = plan.optimizer
-        self.network.adapt(data.X)
-        extra = [_metrics.get(m) for m in (metrics or ())]
-        hooks = list(plan.callbacks)
-        if extra:
-            hooks.insert(0, EpochMetrics(extra, lambda A: self.targets.decode_output(_predict(self.network, A)),
-                                         (data.X, user_y, data.labels),
-                                         None if validation is None else (validation.X, val_user, validation.labels)))
-        hooks.insert(0, HealthChecks(self.network, self.loss, data.X, data.Y, plan.history, self.feature_names))
-        train(self.objective, data, rng=self.rng, epochs=epochs, batch_size=batch_size, optimizer=plan.optimizer,
-              validation=validation, verbose=int(verbose), shuffle=bool(shuffle), callbacks=hooks,
-              history=plan.history, lr_schedule=plan.schedule, initial_epoch=start, owner=self)
-        new = plan.finish()
-        self.history = new if self.history is None else self.history.extended(new)
-        return new
-
-    def _prepare_validation(self, validation_data: Any) -> Data | None:
-        if validation_data is None:
-            return None
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise TypeError("validation_data must be a tuple (X_val, y_val) or (X_val, y_val, sample_weight_val)")
-        return self._prepare(*validation_data[:2], name="_val",
-                             sample_weight=validation_data[2] if len(validation_data) == 3 else None)
+        return fit_model(self, X, y, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+                         validation_data=validation_data, validation_split=validation_split, verbose=verbose,
+                         shuffle=shuffle, optimizer=optimizer, callbacks=callbacks, lr_schedule=lr_schedule,
+                         early_stopping=early_stopping, initial_epoch=initial_epoch, sample_weight=sample_weight,
+                         class_weight=class_weight, metrics=metrics, feature_names=feature_names)
 
     # ------------------------------------------------------------------ config and files
     def get_config(self) -> dict[str, Any]:
