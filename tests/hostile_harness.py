@@ -111,6 +111,12 @@ class Harness:
         self.proc.stdin.close()
         self.proc.wait(timeout=10)
 
+    def __enter__(self) -> Harness:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Path):

@@ -68,7 +68,7 @@ def describe(err: BaseException) -> str:
     if isinstance(err, OSError) and err.strerror and err.filename:
         text = f"{err.filename}: {err.strerror}"
     elif isinstance(err, MemoryError):
-        text = f"out of memory ({err or 'the data or the network is too large for this machine'})"
+        text = f"out of memory ({str(err) or 'the data or the network is too large for this machine'})"
     else:
         text = str(err) or type(err).__name__
     return " ".join(line.strip() for line in text.splitlines() if line.strip())
