@@ -5,6 +5,10 @@ dimensions are flattened) and ``y`` the labels, int64 when every label is a whol
 float otherwise (regression targets), or ``None`` when no label column is asked for. Text
 class names in a CSV label column become 0, 1, ... in sorted order (``return_classes=True``
 gives the names). Nothing is unpickled: ``.npz`` and ``.npy`` are read with ``allow_pickle=False``.
+
+``read_csv_table`` keeps what a table says about itself: the labels as written (text stays
+text, ``1..k`` stays ``1..k``), several label columns for multi-target regression, and the
+column names of the header, returned as a ``Table``.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +27,7 @@ import numpy as np
 from ..io.bounded import NpzReader, is_npz, open_regular, read_npy_file
 from .idx import DatasetError
 
-__all__ = ["load_csv", "load_npz", "load_npy", "open_npz", "features", "labels"]
+__all__ = ["Table", "read_csv_table", "load_csv", "load_npz", "load_npy", "open_npz", "features", "labels"]
 
 
 _CHUNK_CELLS = 1 << 18  # cells parsed to numbers at a time: the text of a chunk is all that is held
@@ -166,6 +171,104 @@ class _Labels:
         return remap[np.concatenate(self.codes)], names
 
 
+@dataclass
+class Table:
+    """One table read from a file: features, labels as written, and the header's names.
+
+    ``y`` is ``None`` (no label column), 1-D (one label column: text as ``str``, whole numbers
+    as int64, other numbers as float64) or 2-D float64 (several label columns, one per
+    column). ``feature_names`` and ``label_names`` come from the header (``None`` without one).
+    """
+
+    X: np.ndarray
+    y: np.ndarray | None
+    feature_names: list[str] | None
+    label_names: list[str] | None
+
+    @property
+    def text_labels(self) -> bool:
+        return self.y is not None and self.y.dtype.kind == "U"
+
+
+LabelSpec = int | str | Sequence[int | str] | None
+
+
+def _label_list(label: LabelSpec) -> list[int | str] | None:
+    """``label`` as a list of columns (``None`` stays ``None``); each checked like a single label."""
+    if label is None or isinstance(label, (int, np.integer, str, bool)):
+        _check_label_arg(label)
+        return None if label is None else [label]
+    columns = list(label)
+    if not columns:
+        raise ValueError("label is an empty list; give a column name or index, or None for no labels")
+    for column in columns:
+        _check_label_arg(column)
+    return columns
+
+
+def _open_csv(path: Path, label: list[int | str] | None, header: bool | None, delimiter: str | None, dtype: Any):
+    """Parse the file: ``(X, labels per label column, names, header, label indices)``."""
+    with open_regular(path, DatasetError) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as f:
+        try:
+            rows = _rows(f, delimiter or _sniff_delimiter(f), path)
+        except UnicodeDecodeError as err:
+            raise DatasetError(f"{path}: not a UTF-8 text file ({err})") from None
+        first, second = next(rows, None), next(rows, None)
+        if first is None:
+            raise DatasetError(f"{path}: no data (the file is empty)")
+        if header is None:
+            named = label is not None and any(isinstance(c, str) for c in label)
+            header = named or _has_header(first[1], None if second is None else second[1])
+        ahead = [r for r in ((second,) if header else (first, second)) if r is not None]
+        if not ahead:
+            raise DatasetError(f"{path}: a header row but no data rows")
+        width = len(first[1]) if header else len(ahead[0][1])
+        names = first[1] if header else [str(i) for i in range(width)]
+        indices = [] if label is None else [_label_index(c, names if header else None, width, path) for c in label]
+        if len(set(indices)) != len(indices):
+            raise DatasetError(f"{path}: the same label column is named twice in {label}")
+        if indices and width - len(indices) < 1:
+            raise DatasetError(f"{path}: no feature columns besides the label")
+        X, ys = _parse_table(itertools.chain(ahead, rows), names, indices, path, np.dtype(dtype))
+    return X, ys, names, bool(header), indices
+
+
+def read_csv_table(
+    path: str | Path,
+    label: LabelSpec = -1,
+    header: bool | None = None,
+    delimiter: str | None = None,
+    dtype: Any = np.float32,
+) -> Table:
+    """A ``Table`` from a CSV file, its labels kept as written.
+
+    ``label`` is a column (index or header name), a list of columns (several targets, which
+    must be numbers), or ``None``. Text labels come back as strings, whole numbers as int64
+    (``1, 2, 3`` stays ``1, 2, 3``), others as float64; the header's names are kept. Errors as
+    in ``load_csv``.
+
+    >>> table = read_csv_table("iris.csv", label="species")  # doctest: +SKIP
+    >>> table.y[:2], table.feature_names  # doctest: +SKIP
+    (array(['setosa', 'setosa'], dtype='<U10'), ['sepal length (cm)', ...])
+    """
+    path = Path(path)
+    columns = _label_list(label)
+    X, ys, names, header, indices = _open_csv(path, columns, header, delimiter, dtype)
+    feature_names = [n for i, n in enumerate(names) if i not in indices] if header else None
+    label_names = [names[i] for i in indices] if header and indices else None
+    if not ys:
+        return Table(X, None, feature_names, None)
+    results = [labels.result() for labels in ys]
+    if len(results) == 1:
+        y, classes = results[0]
+        return Table(X, y if classes is None else np.asarray(classes)[y], feature_names, label_names)
+    for (_, classes), i in zip(results, indices):
+        if classes is not None:
+            raise DatasetError(f"{path}: label column {names[i]!r} holds text; several label columns are "
+                               "regression targets and must all be numbers")
+    return Table(X, np.column_stack([y.astype(np.float64) for y, _ in results]), feature_names, label_names)
+
+
 def load_csv(
     path: str | Path,
     label: int | str | None = -1,
@@ -180,65 +283,50 @@ def load_csv(
     ``None`` for features only (``y`` is then ``None``). ``header=None`` detects a header row
     (text above numbers); ``True``/``False`` say so. The delimiter (``,``, ``;`` or tab) is
     detected unless given. Ragged rows, non-numeric or empty feature cells and missing labels
-    raise ``DatasetError`` naming the line and column.
+    raise ``DatasetError`` naming the line and column. Text labels become ``0, 1, ...`` in
+    sorted order; ``read_csv_table`` keeps them as written, with the column names.
 
     >>> X, y = load_csv("iris.csv", label="species")  # doctest: +SKIP
     """
     _check_label_arg(label)
     path = Path(path)
-    with open_regular(path, DatasetError) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as f:
-        try:
-            rows = _rows(f, delimiter or _sniff_delimiter(f), path)
-        except UnicodeDecodeError as err:
-            raise DatasetError(f"{path}: not a UTF-8 text file ({err})") from None
-        first, second = next(rows, None), next(rows, None)
-        if first is None:
-            raise DatasetError(f"{path}: no data (the file is empty)")
-        if header is None:
-            header = isinstance(label, str) or _has_header(first[1], None if second is None else second[1])
-        ahead = [r for r in ((second,) if header else (first, second)) if r is not None]
-        if not ahead:
-            raise DatasetError(f"{path}: a header row but no data rows")
-        width = len(first[1]) if header else len(ahead[0][1])
-        names = first[1] if header else [str(i) for i in range(width)]
-        li = None if label is None else _label_index(label, names if header else None, width, path)
-        if li is not None and width < 2:
-            raise DatasetError(f"{path}: no feature columns besides the label")
-        X, y, classes = _parse_table(itertools.chain(ahead, rows), names, li, path, np.dtype(dtype))
+    X, ys, _, _, _ = _open_csv(path, None if label is None else [label], header, delimiter, dtype)
+    y, classes = ys[0].result() if ys else (None, None)
     return (X, y, classes) if return_classes else (X, y)
 
 
-def _parse_table(rows: Iterable[tuple[int, list[str]]], names: list[str], li: int | None, path: Path,
-                 dtype: np.dtype) -> tuple[np.ndarray, np.ndarray | None, list[str] | None]:
-    """Features (and labels) from the data rows, parsed ``_CHUNK_CELLS`` cells at a time."""
+def _parse_table(rows: Iterable[tuple[int, list[str]]], names: list[str], label_indices: list[int], path: Path,
+                 dtype: np.dtype) -> tuple[np.ndarray, list[_Labels]]:
+    """Features and one ``_Labels`` per label column, parsed ``_CHUNK_CELLS`` cells at a time."""
     width = len(names)
-    keep = [i for i in range(width) if i != li]
+    keep = [i for i in range(width) if i not in label_indices]
     feature_names = [names[i] for i in keep]
     chunk_rows = max(1, _CHUNK_CELLS // width)
     parts: list[np.ndarray] = []
-    labels = _Labels(path) if li is not None else None
+    collectors = [_Labels(path) for _ in label_indices]
     cells: list[list[str]] = []
-    label_cells: list[str] = []
+    label_cells: list[list[str]] = [[] for _ in label_indices]
     lines: list[int] = []
+
+    def flush() -> None:
+        parts.append(_parse_features(cells, lines, feature_names, path, dtype))
+        for collector, column in zip(collectors, label_cells):
+            collector.add(column, lines)
+
     for line, row in rows:
         if len(row) != width:
             raise DatasetError(f"{path}, line {line}: {len(row)} fields, expected {width} (ragged rows)")
-        cells.append([row[i] for i in keep] if li is not None else row)
-        if li is not None:
-            label_cells.append(row[li])
+        cells.append([row[i] for i in keep] if label_indices else row)
+        for column, i in zip(label_cells, label_indices):
+            column.append(row[i])
         lines.append(line)
         if len(cells) == chunk_rows:
-            parts.append(_parse_features(cells, lines, feature_names, path, dtype))
-            if labels is not None:
-                labels.add(label_cells, lines)
-            cells, label_cells, lines = [], [], []
+            flush()
+            cells, label_cells, lines = [], [[] for _ in label_indices], []
     if cells:
-        parts.append(_parse_features(cells, lines, feature_names, path, dtype))
-        if labels is not None:
-            labels.add(label_cells, lines)
+        flush()
     X = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    y, classes = (None, None) if labels is None else labels.result()
-    return X, y, classes
+    return X, collectors
 
 
 @contextmanager
