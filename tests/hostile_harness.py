@@ -182,6 +182,16 @@ def import_torch_into(path: str, layer_sizes: list[int], dtype: str = "float32")
     return model.get_params()
 
 
+def safetensors_digest(path: str) -> dict[str, list]:
+    """What ffnn's safetensors reader makes of a file: per tensor its dtype, shape and data's SHA-256."""
+    import hashlib
+
+    from ffnn.io.torch_state import _read_safetensors
+
+    return {name: [str(a.dtype), list(a.shape), hashlib.sha256(a.tobytes()).hexdigest()]
+            for name, a in _read_safetensors(Path(path)).items()}
+
+
 # ----------------------------------------------------------------------------- server side
 def _status_kib(field_name: str) -> int:
     with open("/proc/self/status") as f:
