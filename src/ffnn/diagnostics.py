@@ -8,7 +8,8 @@ Each check names the cause and the fix, warns once per ``fit`` (a ``TrainingWarn
   ``UNSCALED`` while the network has no ``Normalization`` layer first;
 * **exploding loss**: an epoch's training loss at least ``EXPLODED`` times the first epoch's;
 * **no learning**: from the third epoch, a loss at least 99 % of the loss of the best
-  constant prediction (the class frequencies, or the targets' mean);
+  constant prediction (the class frequencies, or the targets' mean) that also fell by less
+  than 1 % in the last epoch (a slow start that is still falling is learning);
 * **dead layer**: every unit of a ReLU layer outputs 0 for every row of a probe of the
   training data (up to ``PROBE_ROWS`` rows, in inference mode).
 """
@@ -60,6 +61,7 @@ class HealthChecks(Callback):
         self.feature_names = feature_names
         self.constant = _constant_loss(loss, Y)
         self.first: float | None = None
+        self.previous = math.inf
         self.said: set[str] = set()
         self.epochs_seen = 0
 
@@ -99,7 +101,9 @@ class HealthChecks(Callback):
                 f"the training loss exploded: {loss:.4g} at epoch {epoch + 1}, {loss / self.first:.3g}x the "
                 f"first epoch's {self.first:.4g}; lower the learning rate (e.g. by 10x) or standardise the inputs"
             ))
-        if self.epochs_seen >= 3 and self.constant is not None and self.constant > 0 and loss >= 0.99 * self.constant:
+        falling, self.previous = loss < 0.99 * self.previous, loss
+        if (self.epochs_seen >= 3 and self.constant is not None and self.constant > 0
+                and loss >= 0.99 * self.constant and not falling):
             self._warn("no_learning", (
                 f"the network is not learning: after {self.epochs_seen} epochs the training loss {loss:.4g} is "
                 f"no better than predicting a constant ({self.constant:.4g}); try another learning rate, "
