@@ -83,7 +83,7 @@ def test_csv_train_evaluate_and_predict_npy(tmp_path, capsys):
     assert main(["train", *args, "--hidden", "6", "--epochs", "30", "--lr", "0.1", "--quiet",
                  "--save", str(model_path)]) == 0
     out = capsys.readouterr().out
-    assert "training on 96 samples, testing on 24" in out  # 80/20 split of one table
+    assert "training on 96 samples (9 of them held out for validation), testing on 24" in out  # 80/20, then 90/10
     trained_acc = _accuracy(out)
     assert main(["evaluate", str(model_path), *args]) == 0
     assert _accuracy(capsys.readouterr().out) == trained_acc

@@ -7,6 +7,8 @@ At this edge every user error becomes one line on standard error and a non-zero 
 never a traceback: a bad value or file (``ValueError``, ``DatasetError``, ``ModelFileError``...),
 a file system problem (``OSError``: missing, unwritable, a directory...), running out of memory
 (exit 1), and Ctrl-C (exit 130). Anything else is a bug in ffnn and keeps its traceback.
+A usage mistake (an unknown option or choice) is one line too, with exit code 2, and each
+warning (``ffnn.TrainingWarning``...) is one line, ``ffnn train: warning: ...``.
 """
 
 from __future__ import annotations
@@ -16,19 +18,28 @@ import csv
 import importlib
 import os
 import sys
+import warnings
 import zipfile
 import zlib
 from collections.abc import Sequence
 
 # Modules under ffnn.cli that define subcommands; add a name here to add a command.
-COMMANDS = ("train", "evaluate", "predict", "plot", "study")
+COMMANDS = ("train", "evaluate", "predict", "plot", "explain", "study")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (and exit code 2), not the whole usage."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ffnn", description="Train, inspect and study feedforward neural networks built on NumPy."
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from .. import __version__
+
+    parser = _Parser(prog="ffnn", description="Train, inspect and study feedforward neural networks built on NumPy.")
+    parser.add_argument("--version", action="version", version=f"ffnn {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
@@ -46,7 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warnings(args.command)
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:  # nothing half-written: every file is written atomically
         print(f"ffnn {args.command}: interrupted", file=sys.stderr)
         return 130
@@ -72,6 +85,15 @@ def describe(err: BaseException) -> str:
     else:
         text = str(err) or type(err).__name__
     return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _one_line_warnings(command: str):
+    """A ``warnings.showwarning`` that prints ``ffnn COMMAND: warning: message`` as one line."""
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        text = " ".join(part.strip() for part in str(message).splitlines() if part.strip())
+        print(f"ffnn {command}: warning: {text}", file=sys.stderr, flush=True)
+
+    return show
 
 
 def _silence_stdout() -> None:

@@ -1,4 +1,5 @@
-"""``ffnn evaluate MODEL --data ...``: loss and accuracy of a saved model on a dataset."""
+"""``ffnn evaluate MODEL --data ...``: loss and accuracy (regression: R², MAE, RMSE) of a saved
+model on a dataset, with labels as written in it (the model's classes)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .train import add_data_arguments, format_result, load_data
+from .data import add_data_arguments, model_task, read_data
+from .report import format_result
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", choices=["test", "train", "all"], default="test",
                    help="which part to evaluate: the test set (default; for a single table, the same "
                         "held-out rows as ffnn train with the same --test-size/--split-seed), train, or all")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (default: text)")
     p.set_defaults(func=run)
 
 
@@ -26,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import load as load_model
 
     model = load_model(args.model)
-    X_train, y_train, X_test, y_test = load_data(args)
+    X_train, y_train, X_test, y_test = read_data(args, model_task(model)).arrays()
     if args.split == "test":
         X, y = X_test, y_test
     elif args.split == "train":

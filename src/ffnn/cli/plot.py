@@ -39,25 +39,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, default=None,
                    help="output file (default: MODEL-KIND.png, or .html for html); the suffix sets the format")
     p.add_argument("--data", default=None, metavar="NAME|PATH",
-                   help="recompute gradients on a batch of this dataset (mnist, digits, a path...); "
-                        "without it a loaded model's gradients are zero")
+                   help="recompute gradients on the first training rows of this dataset (mnist, digits, a "
+                        "path...) (default: the gradients saved with the model, those of its last batch)")
+    p.add_argument("--label", default="-1", metavar="COLUMN[,COLUMN...]",
+                   help="label column(s) of a --data table: header names or indices (default: -1, the last)")
+    p.add_argument("--header", choices=["auto", "yes", "no"], default="auto",
+                   help="does the --data CSV have a header row (default: auto)")
     p.add_argument("--batch-size", type=int, default=None,
                    help="rows of that batch (default: the model's training batch size, else 32)")
-    p.add_argument("--max-neurons", type=int, default=None, help="network/html: neurons shown per layer")
-    p.add_argument("--max-edges", type=int, default=None, help="network/html: connections shown per layer")
+    p.add_argument("--max-neurons", type=int, default=None,
+                   help="network/html: neurons shown per layer (default: 16 for network, 32 for html)")
+    p.add_argument("--max-edges", type=int, default=None,
+                   help="network/html: connections shown per layer (default: 64 for network, 150 for html)")
     p.add_argument("--image-shape", type=_shape, default=None, metavar="HxW",
-                   help="inputs as images of this shape, e.g. 28x28 (square inputs are guessed)")
-    p.add_argument("--dpi", type=float, default=100)
+                   help="the inputs are images of this shape, e.g. 28x28 (default: a square number of inputs "
+                        "is an image unless the model knows its inputs as a table's columns)")
+    p.add_argument("--dpi", type=float, default=100, help="resolution of a .png (default: 100)")
     p.set_defaults(func=run)
 
 
 def _batch(args: argparse.Namespace, model) -> tuple | None:
     if args.data is None:
         return None
-    from .train import load_data
+    from .data import model_task, read_data
 
-    data_args = argparse.Namespace(data=args.data, label="-1", header="auto", test_size=0.2, split_seed=0)
-    X, y, _, _ = load_data(data_args)
+    data_args = argparse.Namespace(data=args.data, label=args.label, header=args.header, test_size=0.2, split_seed=0)
+    data = read_data(data_args, model_task(model))
+    X, y = data.X_train, data.y_train
     params = model.history.params if model.history is not None else {}
     n = args.batch_size if args.batch_size is not None else int(params.get("batch_size") or 32)
     return X[:n], y[:n]

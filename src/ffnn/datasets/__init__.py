@@ -10,7 +10,7 @@ from .fashion import FASHION_MNIST_CLASSES, FASHION_MNIST_SHA256, find_fashion_m
 from .idx import DatasetError, find_idx_files, load_idx, parse_idx, read_idx
 from .mnist import MNIST_SHA256, find_mnist, load_mnist, load_mnist_80_20, load_mnist_all
 from .split import Scaling, minmax_scale, one_hot, split_train_test, split_train_val_test, standardize
-from .tabular import Table, load_csv, load_npy, load_npz, read_csv_table
+from .tabular import Table, csv_header, load_csv, load_npy, load_npz, read_csv_table
 from .task import TaskChoice, choose_task
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "load_split",
     "read_table",
     "read_csv_table",
+    "csv_header",
     "Dataset",
     "Table",
     "TaskChoice",

@@ -130,9 +130,10 @@ class Dataset:
     """A dataset split for training: the arrays plus what is known about them.
 
     ``y_*`` hold labels as the user has them (text, ``1..k``...) for classification and float
-    targets (one column per target when several) for regression. ``images`` is true for pixel
-    data already in [0, 1] (the named image sets and IDX files); ``task`` is the
-    ``TaskChoice`` with its one-line reason.
+    targets (one column per target when several) for regression. ``images`` is ``True`` for
+    pixel data already in [0, 1] (the named image sets and IDX files), ``False`` for a CSV table,
+    ``None`` where the file does not say (``.npz``, ``.npy``); ``task`` is the ``TaskChoice``
+    with its one-line reason.
     """
 
     X_train: np.ndarray
@@ -142,7 +143,7 @@ class Dataset:
     task: TaskChoice
     feature_names: list[str] | None = None
     label_names: list[str] | None = None
-    images: bool = False
+    images: bool | None = None
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return self.X_train, self.y_train, self.X_test, self.y_test
@@ -193,7 +194,7 @@ def load_split(
                                                     seed=seed)
     choice = choose_task(np.concatenate([y_train, y_test]), task)
     key = _named_key(source) if isinstance(source, str) else ""
-    images = key in IMAGE_NAMES or (key not in DATASET_NAMES and Path(source).is_dir())
+    images = True if key in IMAGE_NAMES or (key not in DATASET_NAMES and Path(source).is_dir()) else None
     return Dataset(X_train, _labels_for(y_train, choice), X_test, _labels_for(y_test, choice), choice,
                    images=images)
 
@@ -229,8 +230,9 @@ def _split_table(path: Path, label: LabelSpec, header: bool | None, test_size: f
         groups, stratify = np.zeros(len(y)), False
     train, _, test, _ = split_train_test(rows, groups, test_size=test_size, seed=seed, stratify=stratify)
     train, test = train[:, 0], test[:, 0]
+    csv = path.suffix.lower() in (".csv", ".tsv", ".txt")
     return Dataset(table.X[train], y[train], table.X[test], y[test], choice, table.feature_names,
-                   table.label_names)
+                   table.label_names, images=False if csv else None)
 
 
 def _labels_for(y: np.ndarray, choice: TaskChoice) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 from ..io.bounded import NpzReader, is_npz, open_regular, read_npy_file
 from .idx import DatasetError
 
-__all__ = ["Table", "read_csv_table", "load_csv", "load_npz", "load_npy", "open_npz", "features", "labels"]
+__all__ = ["Table", "read_csv_table", "csv_header", "load_csv", "load_npz", "load_npy", "open_npz", "features", "labels"]
 
 
 _CHUNK_CELLS = 1 << 18  # cells parsed to numbers at a time: the text of a chunk is all that is held
@@ -206,18 +206,52 @@ def _label_list(label: LabelSpec) -> list[int | str] | None:
     return columns
 
 
-def _open_csv(path: Path, label: list[int | str] | None, header: bool | None, delimiter: str | None, dtype: Any):
-    """Parse the file: ``(X, labels per label column, names, header, label indices)``."""
+def _first_rows(f: Any, path: Path, delimiter: str | None) -> tuple[Iterator[tuple[int, list[str]]], Any, Any]:
+    try:
+        rows = _rows(f, delimiter or _sniff_delimiter(f), path)
+    except UnicodeDecodeError as err:
+        raise DatasetError(f"{path}: not a UTF-8 text file ({err})") from None
+    return rows, next(rows, None), next(rows, None)
+
+
+def csv_header(path: str | Path, header: bool | None = None, delimiter: str | None = None) -> list[str] | None:
+    """The column names of a CSV file's header row (``None`` without one), read from its first rows."""
+    path = Path(path)
     with open_regular(path, DatasetError) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as f:
-        try:
-            rows = _rows(f, delimiter or _sniff_delimiter(f), path)
-        except UnicodeDecodeError as err:
-            raise DatasetError(f"{path}: not a UTF-8 text file ({err})") from None
-        first, second = next(rows, None), next(rows, None)
+        _, first, second = _first_rows(f, path, delimiter)
+    if first is None:
+        raise DatasetError(f"{path}: no data (the file is empty)")
+    if header is None:
+        header = _has_header(first[1], None if second is None else second[1])
+    return first[1] if header else None
+
+
+def _feature_columns(names: list[str], header: bool, label_indices: list[int], features: Sequence[str] | None,
+                     path: Path) -> list[int]:
+    """The columns read as features: all but the labels, or the header's ``features`` in that order."""
+    if features is None:
+        return [i for i in range(len(names)) if i not in label_indices]
+    if not header:
+        raise DatasetError(f"{path}: features chosen by name, but the file has no header row")
+    missing = [f for f in features if f not in names]
+    if missing:
+        raise DatasetError(f"{path}: no column(s) {missing[:5]}; columns are {names}")
+    keep = [names.index(f) for f in features]
+    both = [names[i] for i in keep if i in label_indices]
+    if both:
+        raise DatasetError(f"{path}: column(s) {both} are named as labels and as features")
+    return keep
+
+
+def _open_csv(path: Path, label: list[int | str] | None, header: bool | None, delimiter: str | None, dtype: Any,
+              features: Sequence[str] | None = None):
+    """Parse the file: ``(X, labels per label column, names, header, label indices, feature indices)``."""
+    with open_regular(path, DatasetError) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as f:
+        rows, first, second = _first_rows(f, path, delimiter)
         if first is None:
             raise DatasetError(f"{path}: no data (the file is empty)")
         if header is None:
-            named = label is not None and any(isinstance(c, str) for c in label)
+            named = features is not None or (label is not None and any(isinstance(c, str) for c in label))
             header = named or _has_header(first[1], None if second is None else second[1])
         ahead = [r for r in ((second,) if header else (first, second)) if r is not None]
         if not ahead:
@@ -227,10 +261,11 @@ def _open_csv(path: Path, label: list[int | str] | None, header: bool | None, de
         indices = [] if label is None else [_label_index(c, names if header else None, width, path) for c in label]
         if len(set(indices)) != len(indices):
             raise DatasetError(f"{path}: the same label column is named twice in {label}")
-        if indices and width - len(indices) < 1:
+        keep = _feature_columns(names, bool(header), indices, features, path)
+        if indices and not keep:
             raise DatasetError(f"{path}: no feature columns besides the label")
-        X, ys = _parse_table(itertools.chain(ahead, rows), names, indices, path, np.dtype(dtype))
-    return X, ys, names, bool(header), indices
+        X, ys = _parse_table(itertools.chain(ahead, rows), names, indices, keep, path, np.dtype(dtype))
+    return X, ys, names, bool(header), indices, keep
 
 
 def read_csv_table(
@@ -239,13 +274,15 @@ def read_csv_table(
     header: bool | None = None,
     delimiter: str | None = None,
     dtype: Any = np.float32,
+    features: Sequence[str] | None = None,
 ) -> Table:
     """A ``Table`` from a CSV file, its labels kept as written.
 
     ``label`` is a column (index or header name), a list of columns (several targets, which
     must be numbers), or ``None``. Text labels come back as strings, whole numbers as int64
-    (``1, 2, 3`` stays ``1, 2, 3``), others as float64; the header's names are kept. Errors as
-    in ``load_csv``.
+    (``1, 2, 3`` stays ``1, 2, 3``), others as float64; the header's names are kept.
+    ``features`` (header names) reads just those columns as features, in that order, and
+    ignores the others. Errors as in ``load_csv``.
 
     >>> table = read_csv_table("iris.csv", label="species")  # doctest: +SKIP
     >>> table.y[:2], table.feature_names  # doctest: +SKIP
@@ -253,8 +290,8 @@ def read_csv_table(
     """
     path = Path(path)
     columns = _label_list(label)
-    X, ys, names, header, indices = _open_csv(path, columns, header, delimiter, dtype)
-    feature_names = [n for i, n in enumerate(names) if i not in indices] if header else None
+    X, ys, names, header, indices, keep = _open_csv(path, columns, header, delimiter, dtype, features)
+    feature_names = [names[i] for i in keep] if header else None
     label_names = [names[i] for i in indices] if header and indices else None
     if not ys:
         return Table(X, None, feature_names, None)
@@ -290,16 +327,16 @@ def load_csv(
     """
     _check_label_arg(label)
     path = Path(path)
-    X, ys, _, _, _ = _open_csv(path, None if label is None else [label], header, delimiter, dtype)
+    X, ys, *_ = _open_csv(path, None if label is None else [label], header, delimiter, dtype)
     y, classes = ys[0].result() if ys else (None, None)
     return (X, y, classes) if return_classes else (X, y)
 
 
-def _parse_table(rows: Iterable[tuple[int, list[str]]], names: list[str], label_indices: list[int], path: Path,
-                 dtype: np.dtype) -> tuple[np.ndarray, list[_Labels]]:
-    """Features and one ``_Labels`` per label column, parsed ``_CHUNK_CELLS`` cells at a time."""
+def _parse_table(rows: Iterable[tuple[int, list[str]]], names: list[str], label_indices: list[int],
+                 keep: list[int], path: Path, dtype: np.dtype) -> tuple[np.ndarray, list[_Labels]]:
+    """Features (columns ``keep``) and one ``_Labels`` per label column, parsed ``_CHUNK_CELLS`` cells at a time."""
     width = len(names)
-    keep = [i for i in range(width) if i not in label_indices]
+    every = keep == list(range(width))  # all columns, in order: no per-row copy
     feature_names = [names[i] for i in keep]
     chunk_rows = max(1, _CHUNK_CELLS // width)
     parts: list[np.ndarray] = []
@@ -316,7 +353,7 @@ def _parse_table(rows: Iterable[tuple[int, list[str]]], names: list[str], label_
     for line, row in rows:
         if len(row) != width:
             raise DatasetError(f"{path}, line {line}: {len(row)} fields, expected {width} (ragged rows)")
-        cells.append([row[i] for i in keep] if label_indices else row)
+        cells.append(row if every else [row[i] for i in keep])
         for column, i in zip(label_cells, label_indices):
             column.append(row[i])
         lines.append(line)

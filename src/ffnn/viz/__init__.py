@@ -14,7 +14,7 @@ from __future__ import annotations
 from ._common import LayerSelectionError
 from .activations import activation_curves, plot_activations
 from .distributions import plot_gradient_distribution, plot_weight_distribution, summary_stats
-from .files import write_all
+from .files import Pictures, write_all
 from .filters import plot_filters
 from .history import plot_history
 from .html import network_html
@@ -31,6 +31,7 @@ __all__ = [
     "summary_stats",
     "network_html",
     "write_all",
+    "Pictures",
     "plot_activations",
     "activation_curves",
     "plot_loss_landscape",

@@ -169,3 +169,43 @@ def image_shape_for(n: int, image_shape: Any = None) -> tuple[int, int] | None:
         return h, w
     side = int(round(np.sqrt(n)))
     return (side, side) if side * side == n and side > 1 else None
+
+
+def feature_names(model: Any) -> list[str] | None:
+    """The model's input column names (``model.feature_names``), when it has one per input."""
+    names = getattr(model, "feature_names", None)
+    n_in = model.layer_sizes[0]
+    return [str(n) for n in names] if names is not None and len(names) == n_in else None
+
+
+def input_image(model: Any, image_shape: Any = None, images: bool | None = None) -> tuple[tuple[int, int] | None, str]:
+    """``(shape, "")`` when the inputs are pixels of an image, else ``(None, why not)``.
+
+    ``image_shape`` says so; ``images=False`` says they are not (a table); ``images=None``
+    decides: a model that knows its column names (``feature_names``) reads a table, any other
+    square number of inputs (784 -> 28×28) is taken for an image.
+    """
+    n = model.layer_sizes[0]
+    if image_shape is not None:
+        return image_shape_for(n, image_shape), ""
+    names = feature_names(model)
+    if images is False or (images is None and names is not None):
+        shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "") if names else ""
+        what = f" ({shown})" if shown else ""
+        return None, (f"the {n} inputs are the columns of a table{what}, not the pixels of an image; "
+                      "give an image shape (image_shape=(h, w), --image-shape HxW) if they are pixels")
+    shape = image_shape_for(n)
+    if shape is None:
+        return None, f"the {n} inputs are not a square image; give its shape (image_shape=(h, w), --image-shape HxW)"
+    return shape, ""
+
+
+def input_labels(model: Any, shown: np.ndarray, image_shape: Any = None) -> list[str]:
+    """Names of the shown inputs: the table's column names, else pixels ``(row,col)``, else ``x{i}``."""
+    names = feature_names(model)
+    if names is not None and image_shape is None:
+        return [names[i] for i in shown]
+    shape, _ = input_image(model, image_shape, None if names is None else True)
+    if shape is None:
+        return [f"x{i}" for i in shown]
+    return [f"({i // shape[1]},{i % shape[1]})" for i in shown]

@@ -9,6 +9,7 @@ view and large ``|dL/dw|`` in the gradient view, so each view shows what matters
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,8 +96,12 @@ def _input_labels(shown: np.ndarray, n: int, image_shape) -> list[str]:
 
 
 def build_graph(views: list[DenseView], by: str = "weight", max_neurons: int = 16,
-                max_edges: int = 64, image_shape=None) -> Graph:
-    """Choose and place the neurons and connections of one view (``by="weight"`` or ``"grad"``)."""
+                max_edges: int = 64, image_shape=None,
+                name_inputs: Callable[[np.ndarray], list[str]] | None = None) -> Graph:
+    """Choose and place the neurons and connections of one view (``by="weight"`` or ``"grad"``).
+
+    ``name_inputs(shown)`` names the shown inputs (``_common.input_labels``: a table's column
+    names); without it inputs are named by pixel (square or ``image_shape``) or ``x{i}``."""
     if by not in ("weight", "grad"):
         raise ValueError(f"by must be 'weight' or 'grad', got {by!r}")
     if max_neurons < 1 or max_edges < 1:
@@ -112,14 +117,15 @@ def build_graph(views: list[DenseView], by: str = "weight", max_neurons: int = 1
     n_rows = max(rows)
     columns = []
     for c, (shown, n) in enumerate(zip(picks, sizes)):
-        columns.append(_column(c, shown, n, views, n_rows, image_shape))
+        columns.append(_column(c, shown, n, views, n_rows, image_shape, name_inputs))
     edges = [_edges(v, mats[k], picks[k], picks[k + 1], max_edges) for k, v in enumerate(views)]
     totals = [v.weight.size for v in views]
     small = max(sizes) <= min(8, max_neurons) and sum(totals) <= 48 and max(totals) <= max_edges
     return Graph(by, columns, edges, n_rows, small)
 
 
-def _column(c: int, shown: np.ndarray, n: int, views: list[DenseView], n_rows: int, image_shape) -> Column:
+def _column(c: int, shown: np.ndarray, n: int, views: list[DenseView], n_rows: int, image_shape,
+            name_inputs: Callable[[np.ndarray], list[str]] | None) -> Column:
     L = len(views)
     rows = len(shown) + (1 if len(shown) < n else 0)
     # the same spacing in every column, each column centred: y runs from 0 (top) down to n_rows - 1
@@ -127,8 +133,8 @@ def _column(c: int, shown: np.ndarray, n: int, views: list[DenseView], n_rows: i
     y = top + np.arange(len(shown), dtype=float)
     summary_y = top + len(shown) + 0.15 if len(shown) < n else None
     if c == 0:
-        return Column(0, "input", n, shown, y, None, None, _input_labels(shown, n, image_shape), "inputs",
-                      summary_y)
+        labels = name_inputs(shown) if name_inputs is not None else _input_labels(shown, n, image_shape)
+        return Column(0, "input", n, shown, y, None, None, labels, "inputs", summary_y)
     v = views[c - 1]
     noun = "outputs" if c == L else "neurons"
     return Column(c, layer_title(c - 1, L, v.activation), n, shown, y, v.bias[shown], v.grad_bias[shown],

@@ -83,7 +83,10 @@ PAGE = r"""<!DOCTYPE html>
   function xOf(c) { return LEFT + c * COL_W; }
   function yOf(row) { return TOP + row * ROW_H; }
   function neuronName(col, i) {
-    if (col.layer === 0) return "input " + col.shown[i] + (col.labels[i].startsWith("(") ? " = pixel " + col.labels[i] : "");
+    if (col.layer === 0) {
+      const lab = col.labels[i];
+      return "input " + col.shown[i] + (lab.startsWith("(") ? " = pixel " + lab : lab === "x" + col.shown[i] ? "" : ": " + lab);
+    }
     return col.title + ", neuron " + col.shown[i];
   }
 

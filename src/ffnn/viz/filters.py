@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import DIVERGING, dense_views, finish, image_shape_for, new_figure
+from ._common import DIVERGING, dense_views, finish, input_image, new_figure
 
 __all__ = ["plot_filters"]
 
@@ -19,16 +19,15 @@ def plot_filters(model: Any, *, image_shape: tuple[int, int] | None = None, max_
     """Draw ``weight[:, j]`` of the first dense layer as an image, for each neuron ``j``.
 
     ``image_shape`` is ``(height, width)``; a square number of inputs (784) is taken as a
-    square image. Each image has its own colour scale (``±max|w|`` of that neuron) unless
+    square image, unless the model knows its inputs as a table's columns (``feature_names``):
+    filters are pictures of images only, and a ``ValueError`` says so otherwise. Each image has its own colour scale (``±max|w|`` of that neuron) unless
     ``shared_scale``. With more than ``max_neurons`` neurons, those with the largest weight
     norms are shown.
     """
     view = dense_views(model)[0]
-    shape = image_shape_for(view.n_in, image_shape)
+    shape, why_not = input_image(model, image_shape)
     if shape is None:
-        raise ValueError(
-            f"the first layer has {view.n_in} inputs, not a square image; pass image_shape=(height, width)"
-        )
+        raise ValueError(f"no filters to draw: {why_not}")
     if isinstance(max_neurons, bool) or not isinstance(max_neurons, int) or max_neurons < 1:
         raise ValueError(f"max_neurons must be a positive integer, got {max_neurons!r}")
     W = view.weight.astype(np.float64)

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ._common import NEGATIVE, POSITIVE, dense_views, recompute_gradients
+from ._common import NEGATIVE, POSITIVE, dense_views, input_labels, recompute_gradients
 from ._graph import Graph, build_graph
 from ._page import PAGE
 
@@ -30,7 +30,8 @@ def network_html(model: Any, path: str | os.PathLike, *, max_neurons: int = 32, 
     """Write the interactive graph of ``model`` to ``path`` (one ``.html`` file) and return the path.
 
     ``max_neurons`` / ``max_edges`` bound what is drawn per layer / per pair of layers, as in
-    ``plot_network``; ``data=(X, y)`` computes the gradients on that batch first.
+    ``plot_network``; ``data=(X, y)`` computes the gradients on that batch first. Inputs are
+    named by the model's ``feature_names`` where it has them, else by pixel or index.
 
     >>> import ffnn, tempfile, os
     >>> model = ffnn.FFNN([3, 4, 2], ["relu", "softmax"], "cce", seed=0)
@@ -44,7 +45,8 @@ def network_html(model: Any, path: str | os.PathLike, *, max_neurons: int = 32, 
         "title": title or "-".join(str(n) for n in model.layer_sizes) + " network",
         "source": "on the given batch" if data is not None else "of the last backward pass",
         "colors": {"positive": POSITIVE, "negative": NEGATIVE},
-        "views": {by: _graph_data(build_graph(views, by, max_neurons, max_edges, image_shape))
+        "views": {by: _graph_data(build_graph(views, by, max_neurons, max_edges, image_shape,
+                                              lambda shown: input_labels(model, shown, image_shape)))
                   for by in ("weight", "grad")},
     }
     blob = json.dumps(payload, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")

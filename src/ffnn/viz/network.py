@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from ._common import NEGATIVE, POSITIVE, dense_views, finish, new_figure, recompute_gradients
+from ._common import NEGATIVE, POSITIVE, dense_views, finish, input_labels, new_figure, recompute_gradients
 from ._graph import Graph, build_graph
 
 __all__ = ["plot_network"]
 
 _VIEWS = {"both": ("weight", "grad"), "weights": ("weight",), "gradients": ("grad",)}
 _SYMBOL = {"weight": "w", "grad": "∂L/∂w"}
+_LABEL_CHARS = 18  # input names longer than this are shortened with "…"
 
 
 def plot_network(
@@ -48,7 +49,9 @@ def plot_network(
         which the picture says).
     image_shape:
         ``(height, width)`` of image inputs, to name input neurons by pixel (a square number
-        of inputs, like 784, is taken as a square image).
+        of inputs, like 784, is taken as a square image). A model that knows its column names
+        (``model.feature_names``, set by ``fit(feature_names=...)`` or a CSV's header on the
+        command line) names its inputs by them.
 
     >>> import ffnn
     >>> fig = plot_network(ffnn.FFNN([3, 4, 2], ["relu", "softmax"], "cce", seed=0))
@@ -59,7 +62,8 @@ def plot_network(
         raise ValueError(f"view must be one of {sorted(_VIEWS)}, got {view!r}")
     recompute_gradients(model, data)
     views = dense_views(model)
-    graphs = [build_graph(views, by, max_neurons, max_edges, image_shape) for by in _VIEWS[view]]
+    graphs = [build_graph(views, by, max_neurons, max_edges, image_shape,
+                          lambda shown: input_labels(model, shown, image_shape)) for by in _VIEWS[view]]
     n_cols, n_rows = len(views) + 1, graphs[0].n_rows
     width = max(5.5, (3.0 if graphs[0].small else 2.0) * n_cols + 1.5)
     row = 0.95 if graphs[0].small else 0.36  # inches per neuron row; small networks carry labels
@@ -78,7 +82,8 @@ def _draw(ax: Any, g: Graph, source: str) -> None:
     ax.set_label(f"network:{g.by}")
     ax.set_axis_off()
     top, bottom = (-1.4 if g.small else -2.0), _caption_y(g) + 0.9
-    ax.set_xlim(-0.75, len(g.columns) - 0.25)
+    named = any(len(label) > 4 for label in g.columns[0].labels)  # column names need room on the left
+    ax.set_xlim(-1.15 if named else -0.75, len(g.columns) - 0.25)
     ax.set_ylim(bottom, top)
     if g.by == "weight":
         ax.set_title("Weights  w", fontsize=12, loc="left")
@@ -155,13 +160,15 @@ def _draw_column(ax: Any, g: Graph, col: Any) -> None:
     size = 620 if g.small else 190
     ax.scatter(x, col.y, s=size, c=faces, edgecolors="#333", linewidths=0.8, zorder=4,
                gid=f"nodes:{col.layer}")
+    named = col.layer == 0 and any(len(label) > 4 for label in col.labels)
     for xi, yi, label, face in zip(x, col.y, col.labels, faces):
         dark = 0.299 * face[0] + 0.587 * face[1] + 0.114 * face[2] < 0.5
-        inside = not (col.layer == 0 and not g.small)
+        inside = not (col.layer == 0 and (not g.small or named))
+        label = label if len(label) <= _LABEL_CHARS else label[:_LABEL_CHARS - 1] + "…"
         if inside:
             ax.text(xi, yi, label, ha="center", va="center", fontsize=8 if g.small else 6,
                     color="white" if dark else "#222", zorder=5)
-        else:  # pixel names are too long for a node: write them to its left
+        else:  # pixel and column names are too long for a node: write them to its left
             ax.text(xi - 0.09, yi, label, ha="right", va="center", fontsize=6.5, color="#333", zorder=5)
     if g.small and values is not None:
         b = "b" if g.by == "weight" else "∂L/∂b"
