@@ -177,3 +177,15 @@ def test_warm_start_and_partial_fit_bookkeeping_equal_scikit_learns():
     _assert_same_weights(ours, mlp)
     assert ours.validation_scores_ == pytest.approx(mlp.validation_scores_, abs=ATOL)
     assert (ours.n_iter_, ours.t_, ours._no_improvement_count) == (mlp.n_iter_, mlp.t_, mlp._no_improvement_count)
+
+
+@pytest.mark.parametrize("extra", [
+    dict(solver="sgd", learning_rate="adaptive", tol=0.05, n_iter_no_change=2, max_iter=60),
+    dict(solver="adam", early_stopping=True, n_iter_no_change=2, tol=0.01, max_iter=50),
+], ids=["adaptive", "early stopping"])
+def test_verbose_output_is_scikit_learns_to_the_byte(extra, capsys):
+    for Est in (MLPClassifier, FFNNClassifier):
+        Est(hidden_layer_sizes=(10,), verbose=True, random_state=0, **extra).fit(X, Y3)
+    out = capsys.readouterr().out
+    half = len(out) // 2
+    assert out[:half] == out[half:] and "Iteration 1, loss = " in out

@@ -48,7 +48,7 @@ class FFNNBase(BaseEstimator):
     def coefs_(self) -> list[np.ndarray]:
         """Weight matrices ``(n_in, n_out)`` per layer: live views, editable and settable."""
         if "model_" in vars(self):
-            return LayerArrays(self.model_.layers, "weight")
+            return LayerArrays(self.model_.layers, "weight", "coefs_")
         if "_coefs" in vars(self):
             return self._coefs  # set before any fit: the starting weights of the next one
         raise AttributeError(f"{type(self).__name__} has no coefs_ before it is fitted")
@@ -64,7 +64,7 @@ class FFNNBase(BaseEstimator):
     def intercepts_(self) -> list[np.ndarray]:
         """Bias vectors per layer: live views, editable and settable."""
         if "model_" in vars(self):
-            return LayerArrays(self.model_.layers, "bias")
+            return LayerArrays(self.model_.layers, "bias", "intercepts_")
         if "_intercepts" in vars(self):
             return self._intercepts
         raise AttributeError(f"{type(self).__name__} has no intercepts_ before it is fitted")
@@ -186,6 +186,8 @@ class FFNNBase(BaseEstimator):
 
     def _initialize(self, n_features: int, n_outputs: int, hidden: list[int], dtype: Any, n_samples: int) -> None:
         """Every learned attribute of a first fit, as scikit-learn's ``_initialize`` sets them."""
+        self.__dict__.pop("_coefs", None)  # weights set before fitting start only a partial_fit or warm fit
+        self.__dict__.pop("_intercepts", None)
         self.n_iter_, self.t_ = 0, 0
         self.n_outputs_ = n_outputs
         self.n_layers_ = len(hidden) + 2
@@ -211,7 +213,6 @@ class FFNNBase(BaseEstimator):
         write_layer_arrays(self.model_.layers, "weight", coefs, "coefs_")
         write_layer_arrays(self.model_.layers, "bias", intercepts, "intercepts_")
         self._best_state = snapshot(self.model_)
-        del self._coefs, self._intercepts
 
     def _ensure_bookkeeping(self) -> None:
         """Attributes a later stochastic fit needs after an L-BFGS one (or a switch of settings)."""

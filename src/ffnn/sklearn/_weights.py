@@ -18,15 +18,18 @@ class LayerArrays(list):
     keep its shape.
     """
 
-    def __init__(self, layers: list[Any], kind: str) -> None:
+    def __init__(self, layers: list[Any], kind: str, attr: str) -> None:
         super().__init__(getattr(layer, kind) for layer in layers)
-        self._layers, self._kind = layers, kind
+        self._layers, self._kind, self._attr = layers, kind, attr
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if isinstance(index, slice):
-            raise TypeError(f"set {self._kind}s one layer at a time, e.g. coefs_[0] = W")
+            raise TypeError(f"set {self._attr} one layer at a time, e.g. {self._attr}[0] = array")
         layer = self._layers[index]
-        setattr(layer, self._kind, value)  # Dense checks the shape and that it is finite
+        if np.shape(value) != getattr(layer, self._kind).shape:
+            raise ValueError(f"{self._attr}[{index}] must have shape {getattr(layer, self._kind).shape}, "
+                             f"got {np.shape(value)}")
+        setattr(layer, self._kind, value)  # Dense checks that it is finite
         super().__setitem__(index, getattr(layer, self._kind))
 
 
