@@ -35,6 +35,7 @@ from .layers import (
                      RMSNorm,
 )
 from .model import FFNN
+from .monitor import Monitor
 from .network import Sequential, StateDictError
 from .objective import Objective
 from .persistence import save_model
@@ -49,6 +50,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "FFNN",
+    "Monitor",
     "Sequential",
     "Layer",
     "Dense",

@@ -14,6 +14,7 @@ from . import metrics as _metrics
 from .callbacks import EpochMetrics
 from .diagnostics import HealthChecks
 from .inference import predict
+from .monitor import make_monitor
 from .optimizers import Optimizer
 from .preparation import class_weights, prepare, sample_weights, subset
 from .training import Data, History, plan_run, train
@@ -116,7 +117,8 @@ def _validation(model: Any, validation_data: Any) -> tuple[Data | None, np.ndarr
 def fit_model(model: Any, X: Any, y: Any, *, epochs: int, batch_size: int, learning_rate: float | None,
               validation_data: Any, validation_split: float, verbose: int, shuffle: bool, optimizer: Any,
               callbacks: Any, lr_schedule: Any, early_stopping: Any, initial_epoch: int | None,
-              sample_weight: Any, class_weight: Any, metrics: Any, feature_names: Any) -> History:
+              sample_weight: Any, class_weight: Any, metrics: Any, feature_names: Any,
+              monitor: Any = None) -> History:
     """What ``FFNN.fit`` does (see its docstring): prepare the data, plan the run, train, and
     grow the model's history. Works on the model's public attributes only."""
     epochs, batch_size = check_positive_int("epochs", epochs), check_positive_int("batch_size", batch_size)
@@ -136,6 +138,7 @@ def fit_model(model: Any, X: Any, y: Any, *, epochs: int, batch_size: int, learn
         data = weigh_classes(data, class_weight, model.dtype)
     start = first_epoch(model.history, initial_epoch)
     extra = [_metrics.get(m) for m in (metrics or ())]
+    watch = make_monitor(monitor)
     plan = plan_run(
         optimizer=choose_optimizer(model.optimizer, optimizer, learning_rate),
         learning_rate=0.01 if learning_rate is None else learning_rate,
@@ -146,7 +149,8 @@ def fit_model(model: Any, X: Any, y: Any, *, epochs: int, batch_size: int, learn
                 "validation_split": float(validation_split), "sample_weight": sample_weight is not None,
                 "class_weight": class_weight if isinstance(class_weight, (str, type(None))) else
                 {str(k): float(v) for k, v in class_weight.items()},
-                "metrics": [m.name for m in extra]},
+                "metrics": [m.name for m in extra],
+                "monitor": None if watch is None else watch.get_config()},
     )
     model.optimizer = plan.optimizer
     model.network.adapt(data.X)
@@ -157,9 +161,17 @@ def fit_model(model: Any, X: Any, y: Any, *, epochs: int, batch_size: int, learn
 
         hooks.append(EpochMetrics(extra, outputs, (data.X, user_y, data.labels),
                                   None if validation is None else (validation.X, val_user, validation.labels)))
-    train(model.objective, data, rng=model.rng, epochs=epochs, batch_size=batch_size, optimizer=plan.optimizer,
-          validation=validation, verbose=int(verbose), shuffle=bool(shuffle), callbacks=hooks + plan.callbacks,
-          history=plan.history, lr_schedule=plan.schedule, initial_epoch=start, owner=model)
+    recorder = None if watch is None else watch.recorder(
+        model.network, data.X, n_samples=len(data.X), batch_size=batch_size, epochs=epochs, initial_epoch=start,
+        history=plan.history)
+    try:
+        train(model.objective, data, rng=model.rng, epochs=epochs, batch_size=batch_size, optimizer=plan.optimizer,
+              validation=validation, verbose=int(verbose), shuffle=bool(shuffle),
+              callbacks=hooks + ([] if recorder is None else [recorder]) + plan.callbacks,
+              history=plan.history, lr_schedule=plan.schedule, initial_epoch=start, owner=model)
+    finally:
+        if recorder is not None:
+            recorder.close()  # the activation wrappers come off even when training raised
     new = plan.finish()
     model.history = new if model.history is None else model.history.extended(new)
     return new

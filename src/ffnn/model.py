@@ -298,7 +298,7 @@ class FFNN:
             callbacks: Sequence[Callable[[int, dict[str, float]], Any] | Callback] | None = None,
             lr_schedule: Any = None, early_stopping: Any = None, initial_epoch: int | None = None,
             sample_weight: Any = None, class_weight: Any = None, metrics: Sequence[Any] | None = None,
-            feature_names: Sequence[str] | None = None) -> History:
+            feature_names: Sequence[str] | None = None, monitor: Any = None) -> History:
         """Train with mini-batch gradient descent; return this call's per-epoch ``History``.
 
         ``y``: class labels of any kind (strings, 1..k, -1/+1...; the model learns ``classes_``)
@@ -317,13 +317,27 @@ class FFNN:
         ``"precision"``, ``"recall"``, ``"f1"``, ``"mae"``, ``"rmse"``, ``"r2"``) are logged per
         epoch, for validation too. Epochs are numbered on from ``model.history``, which grows by
         this call's; ``TrainingWarning`` s name what goes wrong (``history.warnings``).
+        ``monitor`` (``True``, a dict or an ``ffnn.Monitor``) records per-layer distributions,
+        norms, update ratios and dead or saturated units into ``history.monitor``, and its health
+        findings into ``history.health`` (``docs/monitor.md``).
         Everything turned on is recorded in ``history.params``.
         """
         return fit_model(self, X, y, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
                          validation_data=validation_data, validation_split=validation_split, verbose=verbose,
                          shuffle=shuffle, optimizer=optimizer, callbacks=callbacks, lr_schedule=lr_schedule,
                          early_stopping=early_stopping, initial_epoch=initial_epoch, sample_weight=sample_weight,
-                         class_weight=class_weight, metrics=metrics, feature_names=feature_names)
+                         class_weight=class_weight, metrics=metrics, feature_names=feature_names, monitor=monitor)
+
+    def lr_find(self, X: Any, y: Any, *, start: float = 1e-7, end: float = 10.0, steps: int = 100,
+                batch_size: int = 32, optimizer: Any = None, **options: Any) -> Any:
+        """The learning-rate range test: ``steps`` batches at rates rising exponentially from
+        ``start`` to ``end``, stopped when the loss diverges; weights, optimiser and generator are
+        restored afterwards. Returns an ``ffnn.lr_finder.LRFinderResult`` (rates, smoothed losses,
+        ``suggestion`` and its rule); see ``ffnn.lr_finder.lr_find`` for ``options``."""
+        from .lr_finder import lr_find
+
+        return lr_find(self, X, y, start=start, end=end, steps=steps, batch_size=batch_size,
+                       optimizer=optimizer, **options)
 
     # ------------------------------------------------------------------ config and files
     def get_config(self) -> dict[str, Any]:

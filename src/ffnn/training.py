@@ -20,6 +20,8 @@ from . import callbacks as _callbacks
 from . import optimizers as _optimizers
 from . import schedules as _schedules
 from .metrics import accuracy_kind, count_correct
+from .monitor.data import check_health, check_monitor_data
+from .monitor.data import join as join_monitor
 from .objective import Objective
 from .optimizers import Optimizer
 from .progress import ProgressBar
@@ -42,6 +44,8 @@ class History:
     ``history`` maps ``"loss"``, ``"val_loss"`` (and ``"accuracy"``, ``"val_accuracy"`` where
     they apply) to one value per epoch; ``epoch_seconds`` holds each epoch's wall time;
     ``params`` records the training settings (optimiser included) so a run can be repeated.
+    ``monitor`` holds what a training monitor recorded (``fit(monitor=True)``, plain data; see
+    ``ffnn.monitor``) and ``health`` its health findings; ``None`` and ``[]`` without one.
     """
 
     history: dict[str, list[float]] = field(default_factory=dict)
@@ -49,6 +53,8 @@ class History:
     epoch_seconds: list[float] = field(default_factory=list)
     params: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    monitor: dict[str, Any] | None = None
+    health: list[dict[str, Any]] = field(default_factory=list)
 
     def append(self, epoch: int, logs: dict[str, float], seconds: float) -> None:
         self.epoch.append(epoch)
@@ -67,23 +73,30 @@ class History:
             joined.append(epoch, logs, later.epoch_seconds[i])
         joined.params = dict(later.params)
         joined.warnings += later.warnings
+        joined.monitor = join_monitor(self.monitor, later.monitor)
+        joined.health += [dict(f) for f in later.health]
         return joined
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "history": {k: list(v) for k, v in self.history.items()},
             "epoch": list(self.epoch),
             "epoch_seconds": list(self.epoch_seconds),
             "params": dict(self.params),
             "warnings": list(self.warnings),
         }
+        if self.monitor is not None:  # left out when off: unmonitored histories stay as they were
+            out["monitor"] = self.monitor
+        if self.health:
+            out["health"] = [dict(f) for f in self.health]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> History:
         """The history ``to_dict`` wrote; anything else (unknown fields, non-numbers) is a ``ValueError``."""
         if not isinstance(data, dict):
             raise ValueError(f"a history must be a dict, got {type(data).__name__}")
-        unknown = sorted(set(data) - {"history", "epoch", "epoch_seconds", "params", "warnings"})
+        unknown = sorted(set(data) - {"history", "epoch", "epoch_seconds", "params", "warnings", "monitor", "health"})
         if unknown:
             raise ValueError(f"unknown history field(s) {unknown}")
         metrics = data.get("history", {})
@@ -95,6 +108,8 @@ class History:
             epoch_seconds=[float(s) for s in data.get("epoch_seconds", [])],
             params=dict(data.get("params", {})),
             warnings=[str(w) for w in data.get("warnings", [])],
+            monitor=None if data.get("monitor") is None else check_monitor_data(data["monitor"]),
+            health=check_health(data.get("health", [])),
         )
 
 

@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Sequence
 
 # Modules under ffnn.cli that define subcommands; add a name here to add a command.
-COMMANDS = ("train", "evaluate", "predict", "plot", "explain", "study")
+COMMANDS = ("train", "evaluate", "predict", "plot", "explain", "study", "lr_find")
 
 
 class _Parser(argparse.ArgumentParser):

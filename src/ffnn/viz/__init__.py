@@ -19,6 +19,7 @@ from .filters import plot_filters
 from .history import plot_history
 from .html import network_html
 from .landscape import LossLandscape, loss_landscape, plot_loss_landscape
+from .lr_find import plot_lr_find
 from .network import plot_network
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "plot_loss_landscape",
     "loss_landscape",
     "LossLandscape",
+    "plot_lr_find",
 ]
