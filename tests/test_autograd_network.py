@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import ffnn
+import ffnn.fitting
 from conftest import relative_error
 from ffnn import activations as A
 from ffnn import losses as L
@@ -103,7 +104,7 @@ def test_saturated_outputs_clip_the_same_way(out_act, loss):
 def test_returns_the_output_of_the_network():
     a, b = _pair(layer_sizes=[3, 4, 3], activations=["relu", "softmax"], loss="cce", seed=0)
     X = np.random.default_rng(0).normal(size=(5, 3))
-    d = a._prepare(X, [0, 1, 2, 0, 1])
+    d = ffnn.fitting.prepare_for(a, X, [0, 1, 2, 0, 1])
     _, out_a = a.objective.loss_and_gradients(d.X, d.Y)
     out_a = out_a.copy()
     _, out_b = b.objective.loss_and_gradients(d.X, d.Y)
