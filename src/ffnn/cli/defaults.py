@@ -6,9 +6,11 @@ report's settings: a 64-64 network trained with plain SGD at 0.01, batch 32, 10 
 Tables (a user's CSV, .npz or .npy file) get scikit-learn's ``MLPClassifier`` /
 ``MLPRegressor`` recipe, which reaches it on ordinary tables (``benchmarks/bench_tables.py``):
 inputs standardised (a ``Normalization`` layer learnt from the training rows; regression
-targets too), one hidden layer of 100 ReLU units, Adam at 0.001, batch 32, up to 200 epochs,
-stopped when the loss on a 10 % validation split has not improved for 20 epochs, with the
-weights of the best epoch restored.
+targets too), one hidden layer of 100 ReLU units initialised by scikit-learn's rule, Adam at
+0.001, batch 32, up to 200 epochs, stopped when the loss on a 10 % validation split has not
+improved for 20 epochs, with the weights of the best epoch restored. Chosen on the mean of ten
+split seeds of iris, wine, breast cancer, digits and diabetes (He initialisation did as well
+on the classes and worse on diabetes: R² 0.42 against 0.46).
 
 Both hold out a validation split of the training rows: the test rows are scored only at the end.
 """
@@ -27,6 +29,7 @@ class Profile:
 
     name: str
     hidden: tuple[int, ...]
+    init: str
     optimizer: str
     learning_rate: float
     batch_size: int
@@ -36,10 +39,10 @@ class Profile:
     standardize: bool
 
 
-IMAGES = Profile("image data", (64, 64), "sgd", 0.01, 32, 10, 0.1, 0, False)
-TABLES = Profile("tables", (100,), "adam", 0.001, 32, 200, 0.1, 20, True)
+IMAGES = Profile("image data", (64, 64), "he", "sgd", 0.01, 32, 10, 0.1, 0, False)
+TABLES = Profile("tables", (100,), "sklearn", "adam", 0.001, 32, 200, 0.1, 20, True)
 
-_SETTINGS = ("hidden", "optimizer", "learning_rate", "batch_size", "epochs", "validation_split",
+_SETTINGS = ("hidden", "init", "optimizer", "learning_rate", "batch_size", "epochs", "validation_split",
              "early_stopping", "standardize")
 
 

@@ -56,8 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                           "hidden layer, then softmax for classes or linear for regression)")
     net.add_argument("--loss", default=None,
                      help="loss name (default: categorical_crossentropy for classes, mse for regression)")
-    net.add_argument("--init", default="he", help="weight initialisation: he, xavier, normal, uniform, zero... "
-                                                  "(default: he)")
+    net.add_argument("--init", default=None, help="weight initialisation: he, xavier, sklearn (scikit-learn's "
+                                                  f"rule), normal, uniform, zero... {both('init')}")
     net.add_argument("--standardize", action=argparse.BooleanOptionalAction, default=None,
                      help="standardise the inputs with a Normalization layer learnt from the training rows "
                           f"(and regression targets) {both('standardize')}")
@@ -205,7 +205,7 @@ def _build(args: argparse.Namespace, data: Any, settings: dict[str, Any]) -> Any
         raise ValueError(f"--activations gives {len(acts)} name(s) for {len(hidden) + 1} layers ({len(hidden)} "
                          f"hidden and the output): give {len(hidden) + 1}, e.g. {example}")
     reg_lambda = args.reg_lambda if args.reg_lambda is not None else (1e-4 if args.regularization else 0.0)
-    return FFNN([data.X_train.shape[1], *hidden, n_out], acts, args.loss or loss, init=args.init, seed=args.seed,
+    return FFNN([data.X_train.shape[1], *hidden, n_out], acts, args.loss or loss, init=settings["init"], seed=args.seed,
                 rmsnorm=bool(args.rmsnorm), regularization=args.regularization, reg_lambda=reg_lambda,
                 dtype=args.dtype or "float32", standardize=bool(settings["standardize"]))
 
