@@ -19,6 +19,7 @@ JSON outcomes on stdout, one per line.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import json
@@ -108,8 +109,9 @@ class Harness:
         return Outcome(**json.loads(line))
 
     def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=10)
+        if self.proc.poll() is None:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
 
     def __enter__(self) -> Harness:
         return self
@@ -131,18 +133,24 @@ def available() -> bool:
     return sys.platform.startswith("linux") and hasattr(os, "fork") and Path("/proc/self/status").exists()
 
 
+_shared: Harness | None = None
+
+
 def serving() -> Iterator[Harness]:
-    """A probe server for a module's fixture (skips where the harness cannot run)::
+    """The probe server for a module's fixture, shared by every module of the session (it is
+    stopped when the interpreter exits); skips where the harness cannot run::
 
         @pytest.fixture(scope="module")
         def hostile():
             yield from hostile_harness.serving()
     """
+    global _shared
     if not available():
         pytest.skip("the hostile-input harness needs Linux (fork, RLIMIT_AS, /proc)")
-    harness = Harness()
-    yield harness
-    harness.close()
+    if _shared is None or _shared.proc.poll() is not None:
+        _shared = Harness()
+        atexit.register(_shared.close)
+    yield _shared
 
 
 # ----------------------------------------------------------------------------- hostile files

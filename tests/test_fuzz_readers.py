@@ -22,13 +22,13 @@ import zipfile
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 import ffnn
 import hostile_harness
 
-MAX_EXAMPLES = 40
+MAX_EXAMPLES = 30
 FUZZ = settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
                 phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
 
@@ -140,8 +140,11 @@ def test_safetensors_reader_accepts_only_what_the_reference_accepts(hostile, tmp
     out = _probe(hostile, tmp_path_factory, "hostile_harness:safetensors_digest", valid, ".safetensors")
     assert out.status == "returned" and out.value == _reference(valid), str(out)
     accepted = []
+    last_weight_flipped = valid[:-4] + bytes([valid[-4] ^ 0x01]) + valid[-3:]  # a different finite value
 
     @FUZZ
+    @example(content=last_weight_flipped)
+    @example(content=valid + b"\0" * 8)  # trailing bytes: the reference refuses them
     @given(content=mutants(valid))
     def fuzz(content):
         out = _probe(hostile, tmp_path_factory, "hostile_harness:safetensors_digest", content, ".safetensors")

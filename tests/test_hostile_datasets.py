@@ -154,11 +154,11 @@ def test_csv_directory_and_device(hostile, tmp_path):
 
 
 def test_csv_bad_last_line_of_a_large_file_costs_bounded_memory(hostile, tmp_path):
-    # 12 MB of short cells (a 30x expansion as Python strings); the error is on the last line
+    # 6 MB of short cells (~30x as many bytes as Python strings); the error is on the last line
     row = b"0," * 99 + b"1\n"
-    p = _write(tmp_path / "large.csv", row * 60_000 + b"0," * 50 + b"x," + b"0," * 48 + b"1\n")
+    p = _write(tmp_path / "large.csv", row * 30_000 + b"0," * 50 + b"x," + b"0," * 48 + b"1\n")
     hostile.run("ffnn.datasets:load_csv", p).assert_refused(
-        "DatasetError", "line 60001, column 50: 'x' is not a number", file_size=p.stat().st_size, cpu=10)
+        "DatasetError", "line 30001, column 50: 'x' is not a number", file_size=p.stat().st_size, cpu=10)
 
 
 def test_csv_with_too_many_distinct_text_labels_is_refused(hostile, tmp_path):
