@@ -6,7 +6,7 @@ import html
 import sys
 from typing import Any
 
-__all__ = ["ModelSummary", "in_notebook"]
+__all__ = ["ModelSummary", "in_notebook", "history_html"]
 
 
 def in_notebook() -> bool:
@@ -53,3 +53,33 @@ class ModelSummary(str):
             "<table><thead><tr><th>layer</th><th>type</th><th>output</th><th>params</th></tr></thead>"
             f"<tbody>{cells}</tbody></table><p>{self.total} parameters ({html.escape(self.dtype)}){extra}</p>"
         )
+
+
+_HEAD = _TAIL = 10  # a long history shows its first and last epochs
+
+
+def history_html(history: Any) -> str:
+    """A ``History`` as an HTML table: one row per epoch (the first and last ten of a long run),
+    one column per metric, and the settings that matter in a line below."""
+    keys = list(history.history)
+    n = len(history.epoch)
+    rows = list(range(n)) if n <= _HEAD + _TAIL else [*range(_HEAD), -1, *range(n - _TAIL, n)]
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in ["epoch", *keys])
+    body = []
+    for i in rows:
+        if i < 0:
+            body.append(f"<tr><td colspan='{len(keys) + 1}'>… {n - _HEAD - _TAIL} more epochs …</td></tr>")
+            continue
+        cells = [str(history.epoch[i] + 1)] + [
+            f"{history.history[k][i]:.4g}" if i < len(history.history[k]) else "" for k in keys]
+        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    params = history.params or {}
+    optimizer = params.get("optimizer") or {}
+    said = [f"{n} epoch{'s' if n != 1 else ''}"]
+    if isinstance(optimizer, dict) and optimizer.get("name"):
+        said.append(f"{optimizer['name']} at {optimizer.get('learning_rate')}")
+    if params.get("batch_size"):
+        said.append(f"batch {params['batch_size']}")
+    warned = "".join(f"<li>{html.escape(w)}</li>" for w in getattr(history, "warnings", []))
+    return (f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f"<p>History: {html.escape(', '.join(said))}</p>" + (f"<p>Warnings:</p><ul>{warned}</ul>" if warned else ""))

@@ -65,6 +65,12 @@ class History:
     def __getitem__(self, key: str) -> list[float]:
         return self.history[key]
 
+    def _repr_html_(self) -> str:
+        """In a notebook the history shows as a table of its epochs (``summary.history_html``)."""
+        from .summary import history_html
+
+        return history_html(self)
+
     def extended(self, later: History) -> History:
         """This history followed by ``later``'s epochs (a resumed run); ``params`` are ``later``'s."""
         joined = History.from_dict(self.to_dict())
