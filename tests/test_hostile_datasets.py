@@ -299,3 +299,33 @@ def test_a_valid_file_of_each_kind_still_loads(hostile, tmp_path):
         out = hostile.run(target, tmp_path / path)
         assert out.status == "returned", f"{path}: {out}"
         assert json.dumps(out.value)
+
+
+def test_large_compressed_data_is_verified_before_it_is_allocated(tmp_path, monkeypatch):
+    """Above SMALL_BYTES (64 MiB; here lowered to 16 bytes) compressed data is first inflated into
+    nothing: a whole file still loads, a corrupt one is refused by that first pass."""
+    from ffnn.datasets import DatasetError, load_npz, read_idx
+
+    monkeypatch.setattr("ffnn.datasets.idx.SMALL_BYTES", 16)
+    monkeypatch.setattr("ffnn.io.bounded.SMALL_BYTES", 16)
+    images = np.arange(2 * 5 * 5, dtype=np.uint8).reshape(2, 5, 5)
+    good = gzip.compress(_idx_header(images.shape) + images.tobytes())
+    np.testing.assert_array_equal(read_idx(_write(tmp_path / "g-idx3-ubyte.gz", good)), images)
+    bad = bytearray(good)
+    bad[-8] ^= 0xFF  # the gzip trailer's CRC
+    with pytest.raises(DatasetError, match="CRC"):
+        read_idx(_write(tmp_path / "b-idx3-ubyte.gz", bytes(bad)))
+    X = np.arange(40, dtype=np.float64).reshape(10, 4)
+    np.savez_compressed(tmp_path / "c.npz", X=X)
+    np.testing.assert_array_equal(load_npz(tmp_path / "c.npz", y_key=None)[0], X)
+    import ffnn.io.bounded as bounded
+
+    calls, real_drain = [], bounded.drain
+
+    def drain(*args, **kwargs):
+        calls.append(args[1])
+        return real_drain(*args, **kwargs)
+
+    monkeypatch.setattr(bounded, "drain", drain)
+    load_npz(tmp_path / "c.npz", y_key=None)
+    assert calls == [X.nbytes], "the verifying pass did not run over the declared bytes"

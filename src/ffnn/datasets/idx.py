@@ -71,7 +71,8 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
 
 
 def _open_idx(f: IO[bytes], path: Path) -> tuple[Any, int | None]:
-    """The decompressed stream of an IDX file and, for gzip, its compressed size (else ``None``)."""
+    """The decompressed stream of an IDX file from its start and, for gzip, its compressed size (else ``None``)."""
+    f.seek(0)
     if f.read(2) == b"\x1f\x8b":
         f.seek(0)
         return gzip.GzipFile(fileobj=f, mode="rb"), os.fstat(f.fileno()).st_size
