@@ -1,7 +1,8 @@
 """Progress reporting for long work: a tqdm bar on a terminal, one plain line per task elsewhere.
 
-``mode="auto"`` draws a tqdm bar when standard error is a terminal (or, in a Jupyter kernel,
-a widget when ipywidgets is installed) and otherwise writes only the task's final line, so
+``mode="auto"`` draws a tqdm bar when standard error is a terminal or in a Jupyter kernel (a
+widget where ipywidgets is installed, tqdm's text bar otherwise, without tqdm's warning about
+the missing widgets) and otherwise writes only the task's final line, so
 logs and CI output get no carriage-return spam; ``mode="line"`` always writes just that
 line (``fit(verbose=2)``). The core stays importable with NumPy alone: tqdm is optional.
 """
@@ -79,7 +80,7 @@ def _is_terminal() -> bool:
 
 def _tqdm_class() -> Any:
     """tqdm's bar for this output: a widget in a notebook with ipywidgets, the text bar on a
-    terminal, ``None`` (plain lines) elsewhere or without tqdm."""
+    terminal or in a notebook without them, ``None`` (plain lines) elsewhere or without tqdm."""
     try:
         from .summary import in_notebook
 
@@ -89,7 +90,8 @@ def _tqdm_class() -> Any:
             if importlib.util.find_spec("ipywidgets") is not None:
                 from tqdm.notebook import tqdm
                 return tqdm
-            return None
+            from tqdm.std import tqdm  # redrawn in place with "\r", which notebooks honour
+            return tqdm
         if not _is_terminal():
             return None
         from tqdm import tqdm

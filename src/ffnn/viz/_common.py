@@ -40,9 +40,12 @@ def require_matplotlib() -> Any:
 
 
 def new_figure(width: float, height: float) -> Any:
-    """A stand-alone ``Figure`` (no pyplot global state) with constrained layout."""
-    Figure = require_matplotlib()
-    return Figure(figsize=(width, height), layout="constrained")
+    """A stand-alone ``Figure`` (no pyplot global state) with constrained layout, which a
+    notebook displays without pyplot (``_figure.NotebookFigure``)."""
+    require_matplotlib()
+    from ._figure import NotebookFigure
+
+    return NotebookFigure(figsize=(width, height), layout="constrained")
 
 
 def finish(fig: Any, path: str | os.PathLike | None, dpi: float = 100) -> Any:
