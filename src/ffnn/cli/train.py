@@ -84,6 +84,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     fit.add_argument("--early-stopping", type=int, default=None, metavar="PATIENCE",
                      help="stop when the validation loss has not improved for PATIENCE epochs and restore the "
                           f"best epoch's weights; 0 turns it off {both('early_stopping')}")
+    fit.add_argument("--monitor", action="store_true",
+                     help="record per-layer distributions, norms, update ratios and dead or saturated units every "
+                          "epoch and check them against the health rules (docs/monitor.md); with --plots, "
+                          "writes dashboard.html (default: off)")
     fit.add_argument("--resume", type=Path, default=None, metavar="MODEL",
                      help="train this saved model further (--epochs more epochs, its optimiser state and epoch "
                           "numbering continued; saved back to MODEL unless --save is given) (default: a new model)")
@@ -233,6 +237,7 @@ def _fit_arguments(args: argparse.Namespace, data: Any, settings: dict[str, Any]
         "callbacks": [_EpochLines(epochs)] if table_progress else None,
         "metrics": ["mae", "r2"] if data.task.task == "regress" else None,
         "feature_names": data.feature_names,
+        "monitor": True if args.monitor else None,
     }
 
 
@@ -279,6 +284,10 @@ def _pictures(args: argparse.Namespace, model: Any, history: Any, data: Any) -> 
     from ..viz import write_all
 
     pictures = write_all(model, history, args.plots, images=data.images)
+    if history.monitor is not None:
+        from ..viz import training_dashboard
+
+        pictures["dashboard"] = training_dashboard(model.history, Path(args.plots) / "dashboard.html")
     for path in pictures.values():
         print(f"wrote {path}")
     for name, why in getattr(pictures, "skipped", {}).items():

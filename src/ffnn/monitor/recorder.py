@@ -191,7 +191,8 @@ class Recorder(Callback):
         return {"format": FORMAT, "config": m.get_config(), "percentiles": list(PERCENTILES), "bins": m.bins,
                 "probe_rows": int(self.probe.shape[0]),
                 "records": {"epoch": [], "batch": [], "step": [], "learning_rate": [], "loss": [], "seconds": []},
-                "layers": layers, "graph": {"record": [], "snapshots": []}}
+                "layers": layers, "graph": {"names": [n for n, layer in zip(self.network.names, self.network.layers)
+                                             if isinstance(layer, Dense)], "record": [], "snapshots": []}}
 
     # ------------------------------------------------------------------ hooks
     def on_train_begin(self, model: Any) -> None:

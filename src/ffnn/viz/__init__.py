@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ._common import LayerSelectionError
 from .activations import activation_curves, plot_activations
+from .dashboard import training_dashboard
 from .distributions import plot_gradient_distribution, plot_weight_distribution, summary_stats
 from .files import Pictures, write_all
 from .filters import plot_filters
@@ -39,4 +40,5 @@ __all__ = [
     "loss_landscape",
     "LossLandscape",
     "plot_lr_find",
+    "training_dashboard",
 ]
