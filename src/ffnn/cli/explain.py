@@ -22,7 +22,7 @@ _TABLES = (".csv", ".tsv", ".txt", ".npy", ".npz")
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("explain", help="write out backpropagation on one data row, step by step")
     p.add_argument("model", type=Path, help="model file written by ffnn train --save or FFNN.save")
-    p.add_argument("--row", type=int, required=True, metavar="K", help="which row (0 is the first)")
+    p.add_argument("--row", type=int, required=True, metavar="K", help="which row (0 is the first) (required)")
     add_data_arguments(p, required=True)
     p.add_argument("--split", choices=["file", "test", "train"], default=None,
                    help="where row K is counted: the table file as stored (default for a table file), "

@@ -39,8 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--start", type=float, default=1e-7, help="first learning rate (default 1e-7)")
     p.add_argument("--end", type=float, default=10.0, help="last learning rate (default 10)")
     p.add_argument("--steps", type=int, default=100, help="batches, one per rate (default 100)")
-    p.add_argument("--plot", type=Path, default=None, metavar="FILE", help="draw the curve to FILE (needs matplotlib)")
-    p.add_argument("--json", type=Path, default=None, metavar="FILE", help="write the rates, losses and suggestions")
+    p.add_argument("--plot", type=Path, default=None, metavar="FILE", help="draw the curve to FILE (needs matplotlib) (default: none)")
+    p.add_argument("--json", type=Path, default=None, metavar="FILE", help="write the rates, losses and suggestions to FILE (default: none)")
     p.set_defaults(func=run)
 
 

@@ -15,9 +15,9 @@ def _names(text: str) -> list[str]:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("study", help="run the MNIST study and write report.md / report.html / results.json")
-    p.add_argument("--out", type=Path, required=True, help="directory for the report, results and run cache")
+    p.add_argument("--out", type=Path, required=True, help="directory for the report, results and run cache (required)")
     p.add_argument("--quick", action="store_true",
-                   help="every family on 5,000 / 1,000 images for 2 epochs (a smoke test, not a result)")
+                   help="every family on 5,000 / 1,000 images for 2 epochs (a smoke test, not a result) (default: off)")
     p.add_argument("--jobs", type=int, default=None, help="runs at a time (default: the core count)")
     p.add_argument("--executor", default="process", choices=["process", "dask", "ray"],
                    help="where runs go: local worker processes (default), a Dask or a Ray cluster")
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--families", type=_names, default=None,
                    help="comma-separated subset: depth_width, activation, learning_rate, init, "
                         "regularization, rmsnorm, sklearn (default: all)")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="no progress bar (default: off)")
     p.set_defaults(func=run)
 
 
