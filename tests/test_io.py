@@ -283,7 +283,7 @@ def test_huge_declared_shape_is_refused_before_allocation(saved, tmp_path):
     members["params/layers.0.weight.npy"] = header.getvalue() + b"\x00" * 16
     out = tmp_path / "huge.npz"
     _write_members(out, members)
-    with pytest.raises(ModelFileError, match="needs float32 \\(5, 7\\)"):
+    with pytest.raises(ModelFileError, match=r"needs float32 \(5, 7\)|declares shape \(1000000000000,\)"):
         ffnn.load(out)
 
 

@@ -10,6 +10,7 @@ zip's sizes against the headers, and every value for NaN/inf. It never builds a 
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 import zlib
@@ -24,6 +25,7 @@ from ..builders import layers_from_config
 from ..network import Sequential
 from ..training import History
 from .atomic import atomic_write
+from .bounded import NpzReader, is_npz, open_regular
 from .errors import ModelFileError
 
 __all__ = ["FORMAT_NAME", "FORMAT_VERSION", "META", "PARAMS", "GRADS", "OPTIM", "ModelFile",
@@ -38,8 +40,6 @@ PARAMS = "params/"
 OPTIM = "optimizer/"
 GRADS = "grads/"  # the gradients of the last backward pass, so pictures can show them after loading
 _MAX_META_BYTES = 8 * 1024 * 1024  # a config + history is kilobytes (a long monitored run: ~1 MiB)
-_MAX_NPY_HEADER = 1 << 16  # .npy headers are padded to 64-byte multiples; 64 KiB is generous
-_MAX_DEFLATE_RATIO = 1100  # deflate expands at most ~1032:1
 OPTIMIZER_STATE_COPIES = 8  # optimiser state beyond a few copies of the parameters is not state
 
 T = TypeVar("T")
@@ -87,80 +87,55 @@ def read_model_file(path: str | os.PathLike) -> ModelFile:
     or corrupted, written by a newer ffnn, or inconsistent with its own architecture.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise ModelFileError(f"{path}: no such model file")
-    if not zipfile.is_zipfile(path):
-        raise ModelFileError(f"{path}: not an ffnn model file (not a zip/.npz archive, or truncated)")
     try:
-        with zipfile.ZipFile(path) as zf:
-            return _from_archive(_Archive(zf, path), path)
+        with open_regular(path, ModelFileError) as f:
+            if not is_npz(f):
+                raise ModelFileError(f"{path}: not an ffnn model file (not a zip/.npz archive, or truncated)")
+            with NpzReader(f, str(path), ModelFileError) as reader:
+                return _from_archive(_Archive(reader, path), path)
     except ModelFileError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError, NotImplementedError,
             RuntimeError, RecursionError, OverflowError, MemoryError) as err:
-        # NotImplementedError: an unsupported zip compression; RuntimeError: an encrypted member
         raise ModelFileError(f"{path}: corrupted or unreadable model file ({type(err).__name__}: {err})") from None
 
 
 class _Archive:
-    """The ``.npy`` members of a zip, read with ``allow_pickle=False`` after checking each header."""
+    """The ``.npy`` members of a model file, through the bounded reader (``io.bounded``): every
+    member's header and sizes are checked before it is read, and read with no pickle."""
 
-    def __init__(self, zf: zipfile.ZipFile, path: Path) -> None:
-        self.zf, self.path = zf, path
-        names = [n for n in zf.namelist() if not n.endswith("/")]
+    def __init__(self, reader: NpzReader, path: Path) -> None:
+        self.reader, self.path = reader, path
+        names = [n for n in reader.zip.namelist() if not n.endswith("/")]
         bad = [n for n in names if not n.endswith(".npy")]
         if bad:
             raise ModelFileError(f"{path}: unexpected member(s) {bad[:10]} (an ffnn file holds only .npy arrays)")
-        self.names = {n[: -len(".npy")] for n in names}
+        self.names = set(reader.files)
 
     def header(self, key: str) -> tuple[tuple[int, ...], np.dtype]:
-        with self.zf.open(key + ".npy") as f:
-            version = np.lib.format.read_magic(f)
-            if version not in ((1, 0), (2, 0)):
-                raise ModelFileError(f"{self.path}: member {key!r} has unsupported .npy version {version}")
-            reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-            shape, _, dtype = reader(f)
-        if dtype.hasobject:
-            raise ModelFileError(
-                f"{self.path}: member {key!r} holds Python objects (would need pickle, which can run code); refused"
-            )
-        return tuple(shape), dtype
+        header = self.reader.header(key)
+        return header.shape, header.dtype
 
     def check(self, key: str, dtype: np.dtype | None = None, shape: tuple[int, ...] | None = None,
               max_size: int | None = None) -> None:
-        """The member's header must give ``dtype`` and ``shape`` (or at most ``max_size``
-        elements), and the zip's sizes must agree with it: no read may decompress more than
-        the header declares, nor more than deflate can expand the stored bytes."""
+        """The member's header must give ``dtype`` and ``shape`` (or at most ``max_size`` elements);
+        the bounded reader has checked it against the zip's sizes."""
         got_shape, got_dtype = self.header(key)
         if (dtype is not None and got_dtype != dtype) or (shape is not None and got_shape != tuple(shape)):
             raise ModelFileError(
                 f"{self.path}: member {key!r} is {got_dtype} {got_shape}, the architecture needs "
                 f"{dtype} {tuple(shape) if shape is not None else ''}".rstrip()
             )
-        count = 1
-        for n in got_shape:
-            count *= int(n)  # Python integers: no wrap-around
-        if max_size is not None and count > max_size:
+        if max_size is not None and math.prod(got_shape) > max_size:
             raise ModelFileError(f"{self.path}: member {key!r} is implausibly large ({got_shape})")
-        info = self.zf.getinfo(key + ".npy")
-        data_bytes = count * got_dtype.itemsize
-        if not data_bytes <= info.file_size <= data_bytes + _MAX_NPY_HEADER:
-            raise ModelFileError(
-                f"{self.path}: member {key!r} declares {got_shape} ({data_bytes} bytes) but holds "
-                f"{info.file_size} bytes (truncated or tampered file)"
-            )
-        if info.file_size > _MAX_DEFLATE_RATIO * info.compress_size + _MAX_NPY_HEADER:
-            raise ModelFileError(
-                f"{self.path}: member {key!r} claims {info.file_size} bytes from {info.compress_size} "
-                "compressed bytes, more than deflate can expand (a decompression bomb?)"
-            )
 
     def read(self, key: str, dtype: np.dtype | None = None, shape: tuple[int, ...] | None = None,
              max_size: int | None = None) -> np.ndarray:
-        """The array ``key``, after ``check``; read with ``allow_pickle=False``."""
+        """The array ``key``, after ``check``; NaN or inf values are refused."""
         self.check(key, dtype, shape, max_size)
-        with self.zf.open(key + ".npy") as f:
-            arr = np.lib.format.read_array(f, allow_pickle=False)
+        arr = self.reader.read(key)
         if np.issubdtype(arr.dtype, np.inexact) and not np.all(np.isfinite(arr)):
             raise ModelFileError(f"{self.path}: member {key!r} holds NaN or infinite values")
         return arr
