@@ -1,6 +1,6 @@
 """Shape grid: ffnn against PyTorch and scikit-learn over hidden width, depth and batch size.
 
-Run: ``.venv/bin/python benchmarks/bench_grid.py`` (the full grid, about 10-20 minutes on 2 cores);
+Run: ``.venv/bin/python benchmarks/bench_grid.py`` (the full grid, an estimated 10-20 minutes on 2 quiet cores);
 ``--quick`` for a smoke run of three tiny cells (seconds); ``--help`` for the options. A full run
 for the docs: ``--heatmap docs/perf/grid.png --markdown docs/performance.md``.
 
