@@ -37,21 +37,6 @@ class TrainingWarning(UserWarning):
     """Training is going wrong in a way the numbers alone do not stop: the message says why and what to do."""
 
 
-def _constant_loss(loss: Any, Y: np.ndarray) -> float | None:
-    """The loss of the best constant prediction of ``Y`` (no learning at all), where defined."""
-    prior = Y.mean(axis=0).astype(np.float64)
-    kind = getattr(loss, "accuracy", None)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if kind == "categorical":
-            return float(-np.sum(np.where(prior > 0, prior * np.log(prior), 0.0)))
-        if kind == "binary":
-            terms = np.where((prior > 0) & (prior < 1), prior * np.log(prior) + (1 - prior) * np.log1p(-prior), 0.0)
-            return float(-np.mean(terms))
-    if getattr(loss, "name", "") == "mse":
-        return float(np.mean(Y.var(axis=0)))
-    return None
-
-
 class HealthChecks(Callback):
     """The checks of the module docstring, as a callback ``fit`` adds; findings go to ``history``."""
 
@@ -59,7 +44,7 @@ class HealthChecks(Callback):
                  feature_names: list[str] | None = None) -> None:
         self.network, self.loss, self.X, self.history = network, loss, X, history
         self.feature_names = feature_names
-        self.constant = _constant_loss(loss, Y)
+        self.constant = loss.baseline(Y) if hasattr(loss, "baseline") else None
         self.first: float | None = None
         self.previous = math.inf
         self.said: set[str] = set()

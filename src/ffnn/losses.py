@@ -73,6 +73,11 @@ class Loss(Configurable):
         """The loss of an autograd ``Tensor`` ``p`` (``engine="autograd"``)."""
         raise NotImplementedError(f"loss {self.name!r} has no tensor_value; use engine='backprop'")
 
+    def baseline(self, y: np.ndarray) -> float | None:
+        """The loss of the best constant prediction of targets ``y`` (no learning at all), or
+        ``None`` where it has no closed form; training that stays there has learnt nothing."""
+        return None
+
     def __call__(self, p: np.ndarray, y: np.ndarray) -> float:
         return self.value(np.asarray(p), np.asarray(y))
 
@@ -112,6 +117,9 @@ class MeanSquaredError(Loss):
         d = p - y
         return (d * d * _rows(weights)).mean() if weights is not None else (d * d).mean()
 
+    def baseline(self, y):
+        return float(np.mean(np.var(y, axis=0, dtype=np.float64)))  # predicting the mean
+
 
 @LOSSES.register("binary_crossentropy", "bce", "binary_cross_entropy")
 class BinaryCrossentropy(Loss):
@@ -134,6 +142,10 @@ class BinaryCrossentropy(Loss):
 
         q = clipped_probabilities(p)
         return -((y * q.log() + (1 - y) * (-q).log1p()) * _rows(weights)).mean()
+
+    def baseline(self, y):
+        prior = np.clip(np.mean(y, axis=0, dtype=np.float64), 1e-15, 1 - 1e-15)  # predicting the rates
+        return float(-np.mean(prior * np.log(prior) + (1 - prior) * np.log1p(-prior)))
 
 
 @LOSSES.register("categorical_crossentropy", "cce", "categorical_cross_entropy")
@@ -158,6 +170,11 @@ class CategoricalCrossentropy(Loss):
 
         q = clipped_probabilities(p)
         return (q.log() * (y * _rows(weights))).sum() * (-1.0 / p.data.shape[0])
+
+    def baseline(self, y):
+        prior = np.mean(y, axis=0, dtype=np.float64)  # predicting the class frequencies
+        nonzero = prior[prior > 0]
+        return float(-np.sum(nonzero * np.log(nonzero)))
 
 
 class FusedHead:
