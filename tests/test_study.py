@@ -46,11 +46,17 @@ def test_quick_study_writes_the_three_files_with_every_family(quick_study):
         assert run["distributions"] and {"weight", "gradient"} <= set(run["distributions"][0])
         seed = run["config"]["seed"] if run["implementation"] == "ffnn" else run["config"]["params"]["random_state"]
         assert seed == 42
+        if run["implementation"] == "ffnn":  # the monitor's records: before training and each epoch's end
+            assert run["monitor"]["epoch"] == [0, *range(QUICK.epochs)]
+            assert len(run["monitor"]["layers"]) == len(run["config"]["hidden"]) + 1
+        else:
+            assert run["monitor"] is None
     md = (out / "report.md").read_text()
     for title in ("Depth and width", "Activation", "Learning rate", "Weight initialisation", "Regularisation",
                   "RMSNorm", "scikit-learn"):
         assert title in md
     assert md.count("**Conclusion.**") == len(FAMILIES)
+    assert md.count("**Over the epochs**") == len(FAMILIES) - 1
     for png in re.findall(r"\]\((report_files/[^)]+\.png)\)", md):
         assert (out / png).stat().st_size > 1000
 
@@ -58,7 +64,8 @@ def test_quick_study_writes_the_three_files_with_every_family(quick_study):
 def test_the_html_report_is_self_contained(quick_study):
     out = quick_study[0]
     page = (out / "report.html").read_text()
-    assert page.count("data:image/png;base64,") == 2 * len(FAMILIES)  # losses and distributions
+    # losses and distributions for every family, how the distributions moved for all but scikit-learn's
+    assert page.count("data:image/png;base64,") == 2 * len(FAMILIES) + len(FAMILIES) - 1
     assert not re.search(r"(src|href)\s*=\s*[\"'](?!data:)", page)  # nothing loaded from elsewhere
     assert "http://" not in page and "https://" not in page
     assert page.count("<table>") >= len(FAMILIES)

@@ -72,6 +72,8 @@ class Monitor:
         self.probe_rows = _positive_int("probe_rows", probe_rows)
         self.graph_neurons = _positive_int("graph_neurons", graph_neurons)
         self.health = bool(health)
+        self.data: dict[str, Any] | None = None  # the records of the last fit watched (kept if training raised)
+        self.findings: list[dict[str, Any]] = []  # ... and its health findings
 
     def get_config(self) -> dict[str, Any]:
         return {"every": self.every, "layers": self.layers, "bins": self.bins, "probe_rows": self.probe_rows,
@@ -80,8 +82,10 @@ class Monitor:
     def recorder(self, network: Any, X: Any, *, n_samples: int, batch_size: int, epochs: int,
                  initial_epoch: int, history: Any) -> Recorder:
         """The callback that records one ``fit`` of ``network`` on training inputs ``X``."""
-        return Recorder(self, network, X, n_samples=n_samples, batch_size=batch_size, epochs=epochs,
-                        initial_epoch=initial_epoch, history=history)
+        recorder = Recorder(self, network, X, n_samples=n_samples, batch_size=batch_size, epochs=epochs,
+                            initial_epoch=initial_epoch, history=history)
+        self.data, self.findings = recorder.data, history.health
+        return recorder
 
     def __repr__(self) -> str:
         return f"Monitor({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"

@@ -28,13 +28,14 @@ __all__ = ["CACHE_FORMAT", "NOT_NUMERIC", "Cache", "code_version", "numeric_sour
 
 log = logging.getLogger("ffnn.study")
 
-CACHE_FORMAT = 2  # bump when a result's layout changes
+CACHE_FORMAT = 3  # bump when a result's layout changes (3: the monitor's records and health findings)
 
 # Modules that cannot change a run's numbers: pictures, pages, the command line, and the study's
 # own orchestration (cache, executors, report). tests/test_study_cache.py checks that a run
 # imports none of them except the orchestration it runs under.
 NOT_NUMERIC = ("__main__.py", "cli/", "viz/", "explain/", "progress.py", "study/__init__.py", "study/cache.py",
-               "study/runner.py", "study/report.py", "study/figures.py", "study/conclusions.py")
+               "study/runner.py", "study/report.py", "study/figures.py", "study/conclusions.py",
+               "study/movement.py")
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -152,6 +153,43 @@ def check_result(result: Any) -> None:
             raise ValueError(f"distributions[{i}] is not layer {i}")
         _check_histogram(layer.get("weight"), f"distributions[{i}].weight")
         _check_histogram(layer.get("gradient"), f"distributions[{i}].gradient")
+    _check_monitor(result.get("monitor", "missing"))
+    health = result.get("health")
+    if not isinstance(health, list) or not all(isinstance(f, dict) and isinstance(f.get("rule"), str) for f in health):
+        raise ValueError("health is not a list of findings")
+
+
+def _series(values: Any, n: int, where: str, width: int | None = None) -> None:
+    if not isinstance(values, list) or len(values) != n:
+        raise ValueError(f"{where} is not a list of {n} entries")
+    for v in values:
+        if v is None:
+            continue
+        if width is None and not _finite(v):
+            raise ValueError(f"{where} holds {v!r}")
+        if width is not None and (not isinstance(v, list) or len(v) != width or not all(_finite(x) for x in v)):
+            raise ValueError(f"{where} holds a malformed row")
+
+
+def _check_monitor(monitor: Any) -> None:
+    """``None`` (scikit-learn, or a run that diverged in its first epoch) or ``runs.monitor_summary``'s layout."""
+    if monitor is None:
+        return
+    if not isinstance(monitor, dict) or not isinstance(monitor.get("epoch"), list):
+        raise ValueError("monitor is neither null nor a summary of records")
+    n, width = len(monitor["epoch"]), len(monitor.get("percentiles") or [])
+    _series(monitor["epoch"], n, "monitor.epoch")
+    _series(monitor.get("batch"), n, "monitor.batch")
+    if not isinstance(monitor.get("layers"), list):
+        raise ValueError("monitor.layers is not a list")
+    for i, layer in enumerate(monitor["layers"]):
+        if not isinstance(layer, dict) or not isinstance(layer.get("name"), str):
+            raise ValueError(f"monitor.layers[{i}] is not a layer")
+        for key in ("weight", "gradient", "activations"):
+            _series(layer.get(key), n, f"monitor.layers[{i}].{key}", width)
+        for key in ("weight_near_zero", "grad_norm", "update_ratio", "dead", "saturated", "saturated_outputs"):
+            if layer.get(key) is not None or key in ("weight_near_zero", "grad_norm", "update_ratio"):
+                _series(layer.get(key), n, f"monitor.layers[{i}].{key}")
 
 
 class Cache:

@@ -170,7 +170,22 @@ def _family(fam: str, entries: list[Entry], setting: dict[str, Any]) -> list[_Bl
                          name=f"{fam}_loss.png"))
     blocks.append(_Block("figure", f"{FAMILY_TITLES[fam]}: final weights and gradients of each dense layer",
                          png=figures.distributions(fam, entries), name=f"{fam}_distributions.png"))
+    if fam != "sklearn":
+        blocks += _movement(fam, entries)
     return blocks
+
+
+def _movement(fam: str, entries: list[Entry]) -> list[_Block]:
+    """How the distributions moved over the epochs (the training monitor's records)."""
+    from . import movement
+
+    said = movement.sentences(fam, entries)
+    png = movement.figure(fam, entries)
+    if not said or png is None:
+        return []
+    return [_Block("p", "**Over the epochs** (the training monitor, `ffnn.monitor`). " + " ".join(said)),
+            _Block("figure", f"{FAMILY_TITLES[fam]}: how the distributions moved, epoch by epoch (0: before "
+                             "training)", png=png, name=f"{fam}_movement.png")]
 
 
 def _family_table(entries: list[Entry]) -> _Block:

@@ -202,7 +202,7 @@ def results_document(study: StudyResult) -> dict[str, Any]:
             "history": res["history"], "seconds_per_epoch": res["seconds_per_epoch"],
             "epoch_seconds": res["epoch_seconds"], "distributions": res["distributions"],
             "majority_fraction": res["majority_fraction"], "diverged": res["diverged"],
-            "run_seconds": res.get("run_seconds"),
+            "run_seconds": res.get("run_seconds"), "monitor": res.get("monitor"), "health": res.get("health", []),
         })
     return {
         "study": {"setting": study.setting.__dict__, "executor": study.executor, "jobs": study.jobs,

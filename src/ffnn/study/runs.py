@@ -2,8 +2,13 @@
 
 ``execute(config)`` loads the split the config names, trains ffnn or scikit-learn's
 ``MLPClassifier``, and returns the test accuracy, the per-epoch losses, the seconds per epoch
-and histograms of every dense layer's final weights and gradients. It runs BLAS on one thread,
-so the numbers do not depend on which worker (a local process, a Dask or Ray worker) runs it.
+and histograms of every dense layer's final weights and gradients. ffnn runs train with the
+training monitor on (``ffnn.monitor``): ``monitor`` keeps, per dense layer and epoch (and
+before the first step), the nine percentiles of weights, gradients and activations, the share
+of near-zero weights, norms, update ratios and dead or saturated shares, and ``health`` the
+findings of the health rules (histograms and graphs are left out to keep results small). It
+runs BLAS on one thread, so the numbers do not depend on which worker (a local process, a Dask
+or Ray worker) runs it.
 
 Losses: ``loss`` is the training loss as each library reports it (mean over the epoch's
 batches, penalty included); ``val_loss`` is the cross-entropy on the test set, penalty
@@ -17,11 +22,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
+import warnings
 from typing import Any
 
 import numpy as np
 
-__all__ = ["execute", "load_split", "PROBE_SIZE", "HIST_BINS"]
+from ..diagnostics import TrainingWarning
+from ..monitor import Monitor
+
+__all__ = ["execute", "load_split", "monitor_summary", "PROBE_SIZE", "HIST_BINS"]
 
 PROBE_SIZE = 256
 HIST_BINS = 40
@@ -105,10 +114,13 @@ def _run_ffnn(config: dict[str, Any]) -> dict[str, Any]:
         logs["val_loss"] = _cross_entropy(model.predict(X_test), y_test)  # after the epoch's timing
 
     diverged = None
+    watch = Monitor(bins=HIST_BINS, graph_neurons=1)
     try:
-        history = model.fit(X, y, epochs=config["epochs"], batch_size=config["batch_size"],
-                            learning_rate=config["learning_rate"], optimizer=config["optimizer"],
-                            callbacks=[val_loss], verbose=0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TrainingWarning)  # the findings are kept and reported
+            history = model.fit(X, y, epochs=config["epochs"], batch_size=config["batch_size"],
+                                learning_rate=config["learning_rate"], optimizer=config["optimizer"],
+                                callbacks=[val_loss], verbose=0, monitor=watch)
     except TrainingDivergedError as err:
         history, diverged = model.history, str(err)
     h = history.history if history is not None else {}
@@ -125,6 +137,25 @@ def _run_ffnn(config: dict[str, Any]) -> dict[str, Any]:
             [grads[f"layers.{i}.weight"] for i in range(n_dense)],
         ),
         "diverged": diverged,
+        "monitor": monitor_summary(watch.data),
+        "health": [{k: f[k] for k in ("rule", "layer", "epoch", "value")} for f in watch.findings],
+    }
+
+
+def monitor_summary(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the report draws of a monitor's records: per record its epoch and batch; per dense
+    layer the percentiles of weights, gradients and activations, the near-zero share of the
+    weights, gradient norms, update ratios and the dead or saturated shares."""
+    if data is None or not data["records"]["epoch"]:
+        return None
+    keep = ("grad_norm", "update_ratio", "dead", "saturated", "saturated_outputs")
+    return {
+        "epoch": list(data["records"]["epoch"]), "batch": list(data["records"]["batch"]),
+        "percentiles": list(data["percentiles"]),
+        "layers": [{"name": e["name"], "activation": e["activation"], "units": e["units"],
+                    "weight": e["weight"]["percentiles"], "gradient": e["gradient"]["percentiles"],
+                    "activations": e["activations"]["percentiles"], "weight_near_zero": e["weight"]["near_zero"],
+                    **{k: e[k] for k in keep}} for e in data["layers"]],
     }
 
 
@@ -177,6 +208,8 @@ def _run_sklearn(config: dict[str, Any]) -> dict[str, Any]:
         "seconds_per_epoch": _per_epoch(clf.epoch_seconds_),
         "distributions": _distributions(weights, grads),
         "diverged": None,
+        "monitor": None,  # scikit-learn's loop has no monitor
+        "health": [],
     }
 
 
