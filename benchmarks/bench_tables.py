@@ -18,6 +18,7 @@ unscaled target.
 
     python benchmarks/bench_tables.py                 # 10 split seeds, about a minute on 2 cores
     python benchmarks/bench_tables.py --seeds 1       # the default split only
+    python benchmarks/bench_tables.py --write tables  # just the CSV files, to try the CLI by hand
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ TABLES = {  # name: what the labels look like
     "wine": "1, 2, 3",
     "breast_cancer": "benign / malignant",
     "digits": "0..9",
-    "diabetes": "a real number (151.0)",
+    "diabetes": "a real number, 151.0",
 }
 
 
@@ -135,8 +136,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=10, help="split seeds 0..N-1 (default: 10)")
     parser.add_argument("--tables", default=",".join(TABLES), help="comma-separated subset (default: all five)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results to this JSON file")
+    parser.add_argument("--write", type=Path, default=None, metavar="DIR",
+                        help="only write the five tables as CSV files into DIR (for trying the CLI by hand)")
     args = parser.parse_args(argv)
     from ffnn.datasets import load_split
+
+    if args.write is not None:
+        args.write.mkdir(parents=True, exist_ok=True)
+        for name in args.tables.split(","):
+            write_csv(name, args.write / f"{name}.csv")
+            print(f"wrote {args.write / f'{name}.csv'}")
+        return 0
 
     results = []
     with tempfile.TemporaryDirectory() as tmp:
