@@ -17,22 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from .arrays import features, labels, load_npy, load_npz, open_npz
 from .digits import load_digits
 from .fashion import load_fashion_mnist
 from .idx import DatasetError, load_idx
 from .mnist import load_mnist, load_mnist_80_20
 from .split import split_train_test
-from .tabular import (
-    LabelSpec,
-    Table,
-    features,
-    labels,
-    load_csv,
-    load_npy,
-    load_npz,
-    open_npz,
-    read_csv_table,
-)
+from .tabular import LabelSpec, Table, load_csv, read_csv_table
 from .task import TaskChoice, choose_task
 
 __all__ = ["DATASET_NAMES", "Dataset", "load_dataset", "load_split", "load_table", "read_table"]

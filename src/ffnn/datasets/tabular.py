@@ -1,4 +1,4 @@
-"""The user's own data: CSV files, ``.npz`` archives and ``.npy`` arrays, with clear errors.
+"""The user's own tables: CSV files, with clear errors (``.npz`` and ``.npy`` files: ``arrays.py``).
 
 Each loader returns ``(X, y)``: ``X`` a 2-D float array (one row per sample; images with more
 dimensions are flattened) and ``y`` the labels, int64 when every label is a whole number,
@@ -17,17 +17,17 @@ import csv
 import io
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..io.bounded import NpzReader, is_npz, open_regular, read_npy_file
+from ..io.bounded import open_regular
+from .arrays import check_label_arg
 from .idx import DatasetError
 
-__all__ = ["Table", "read_csv_table", "csv_header", "load_csv", "load_npz", "load_npy", "open_npz", "features", "labels"]
+__all__ = ["Table", "read_csv_table", "csv_header", "load_csv"]
 
 
 _CHUNK_CELLS = 1 << 18  # cells parsed to numbers at a time: the text of a chunk is all that is held
@@ -83,12 +83,6 @@ def _label_index(label: int | str, names: list[str] | None, width: int, path: Pa
     if not -width <= label < width:
         raise DatasetError(f"{path}: label column {label} does not exist; rows have {width} columns")
     return label % width
-
-
-def _check_label_arg(label: Any) -> None:
-    if label is not None and (isinstance(label, bool) or not isinstance(label, (int, np.integer, str))):
-        raise TypeError(f"label must be a column index (int), a header name (str) or None, got "
-                        f"{type(label).__name__} {label!r}")
 
 
 def _bad_feature_cell(cells: list[list[str]], lines: list[int], names: list[str], path: Path) -> DatasetError:
@@ -196,13 +190,13 @@ LabelSpec = int | str | Sequence[int | str] | None
 def _label_list(label: LabelSpec) -> list[int | str] | None:
     """``label`` as a list of columns (``None`` stays ``None``); each checked like a single label."""
     if label is None or isinstance(label, (int, np.integer, str, bool)):
-        _check_label_arg(label)
+        check_label_arg(label)
         return None if label is None else [label]
     columns = list(label)
     if not columns:
         raise ValueError("label is an empty list; give a column name or index, or None for no labels")
     for column in columns:
-        _check_label_arg(column)
+        check_label_arg(column)
     return columns
 
 
@@ -325,7 +319,7 @@ def load_csv(
 
     >>> X, y = load_csv("iris.csv", label="species")  # doctest: +SKIP
     """
-    _check_label_arg(label)
+    check_label_arg(label)
     path = Path(path)
     X, ys, *_ = _open_csv(path, None if label is None else [label], header, delimiter, dtype)
     y, classes = ys[0].result() if ys else (None, None)
@@ -364,108 +358,3 @@ def _parse_table(rows: Iterable[tuple[int, list[str]]], names: list[str], label_
         flush()
     X = parts[0] if len(parts) == 1 else np.concatenate(parts)
     return X, collectors
-
-
-@contextmanager
-def open_npz(path: Path) -> Iterator[NpzReader]:
-    """An ``.npz`` archive's members, each checked before it is read (see ``ffnn.io.bounded``)."""
-    with open_regular(path, DatasetError) as f:
-        if not is_npz(f):
-            kind = "a single .npy array, not an .npz archive; use load_npy" if f.read(6) == b"\x93NUMPY" else \
-                "not a readable NumPy file (neither .npz nor .npy)"
-            raise DatasetError(f"{path}: {kind}")
-        with NpzReader(f, str(path), DatasetError) as archive:
-            yield archive
-
-
-def _read_npy(path: Path) -> np.ndarray:
-    with open_regular(path, DatasetError) as f:
-        if is_npz(f):
-            raise DatasetError(f"{path}: an .npz archive, not a single .npy array; use load_npz")
-        if f.read(6) != b"\x93NUMPY":
-            raise DatasetError(f"{path}: not a readable NumPy file (neither .npy nor .npz)")
-        f.seek(0)
-        return read_npy_file(f, str(path), DatasetError)
-
-
-def features(X: Any, source: str, dtype: Any = np.float32) -> np.ndarray:
-    """Numeric rows as ``dtype``: 1-D becomes one column, more than 2-D is flattened per row.
-
-    NaN and inf are refused, and so are finite values that ``dtype`` cannot hold (1e300 in float32):
-    the check is made after the conversion.
-    """
-    X = np.asarray(X)
-    if X.dtype.kind not in "biuf":
-        raise DatasetError(f"{source}: features must be real numbers, got dtype {X.dtype}")
-    if X.ndim == 0 or len(X) == 0:
-        raise DatasetError(f"{source}: no samples (shape {X.shape})")
-    X = X.reshape(len(X), -1) if X.ndim > 1 else X.reshape(-1, 1)
-    with np.errstate(over="ignore", invalid="ignore"):
-        Xd = X.astype(dtype, copy=False)
-    if Xd.dtype.kind == "f" and not np.isfinite(Xd).all():
-        if X.dtype.kind == "f" and not np.isfinite(X).all():
-            raise DatasetError(f"{source}: features contain NaN or inf (missing values are not supported)")
-        largest = float(np.abs(X).max())
-        raise DatasetError(f"{source}: features hold values up to {largest:.3g} in magnitude, too large for "
-                           f"{np.dtype(dtype).name} (they would become inf); scale them, or read as float64")
-    return Xd
-
-
-def labels(y: Any, n: int, source: str) -> np.ndarray:
-    """Labels as int64 when whole numbers (1-D), else float; length must be ``n``."""
-    y = np.asarray(y)
-    if y.dtype.kind not in "biuf":
-        raise DatasetError(f"{source}: labels must be real numbers, got dtype {y.dtype}")
-    if y.ndim == 0 or len(y) != n:
-        raise DatasetError(f"{source}: {n} samples but {len(y) if y.ndim else 0} labels (missing labels?)")
-    if y.dtype.kind == "f":
-        if not np.isfinite(y).all():
-            raise DatasetError(f"{source}: labels contain NaN or inf (missing labels)")
-        if y.ndim == 1 and np.all(y == np.round(y)) and np.abs(y).max(initial=0) <= 2.0**53:
-            return y.astype(np.int64)
-        return y
-    if y.dtype.kind == "u" and y.size and int(y.max()) > np.iinfo(np.int64).max:
-        raise DatasetError(f"{source}: label {int(y.max())} does not fit a 64-bit signed integer")
-    return y.astype(np.int64)
-
-
-def load_npz(
-    path: str | Path, x_key: str = "X", y_key: str | None = "y", dtype: Any = np.float32
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """``(X, y)`` from an ``.npz`` archive holding arrays ``x_key`` and ``y_key`` (``"X"``, ``"y"``)."""
-    path = Path(path)
-    with open_npz(path) as archive:
-        keys = list(archive.files)
-        if x_key not in keys:
-            raise DatasetError(f"{path}: no array {x_key!r} for the features; arrays are {keys} (pass x_key=...)")
-        if y_key is not None and y_key not in keys:
-            raise DatasetError(f"{path}: missing labels: no array {y_key!r}; arrays are {keys} (pass y_key=...)")
-        X = features(archive.read(x_key), f"{path}[{x_key}]", dtype)
-        y = None if y_key is None else labels(archive.read(y_key), len(X), f"{path}[{y_key}]")
-    return X, y
-
-
-def load_npy(
-    path: str | Path, label: int | None = -1, dtype: Any = np.float32
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """``(X, y)`` from a 2-D ``.npy`` array whose column ``label`` (the last by default) holds the labels.
-
-    ``label=None`` reads features only (``y`` is ``None``).
-    """
-    _check_label_arg(label)
-    if isinstance(label, str):
-        raise TypeError(f"a .npy file has no column names; give the label column as an index, got {label!r}")
-    path = Path(path)
-    a = _read_npy(path)
-    if label is None:
-        return features(a, str(path), dtype), None
-    if a.ndim != 2:
-        raise DatasetError(f"{path}: expected a 2-D array (rows of features plus a label column), got shape {a.shape}")
-    width = a.shape[1]
-    if not -width <= label < width:
-        raise DatasetError(f"{path}: label column {label} does not exist; rows have {width} columns")
-    li = label % width
-    if width < 2:
-        raise DatasetError(f"{path}: no feature columns besides the label")
-    X = features(np.delete(a, li, axis=1), str(path), dtype)
-    return X, labels(a[:, li], len(X), f"{path} (column {li})")
