@@ -3,7 +3,7 @@
 ``--data`` takes a name (mnist, mnist-80-20, fashion-mnist, digits) or a path (a directory of
 IDX files, a .csv / .npz / .npy file); ``--save`` writes the trained model for ``ffnn evaluate``
 and ``ffnn predict``; ``--resume MODEL`` trains a saved model further. Defaults differ for image
-data and tables (``cli/defaults.py``); the test rows are scored once, at the end.
+data and tables (each option below says both; docs/cli.md); the test rows are scored once, at the end.
 """
 
 from __future__ import annotations
@@ -67,13 +67,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="penalty on the dense weights (default: none)")
     net.add_argument("--reg-lambda", type=float, default=None, metavar="LAMBDA",
                      help="strength of that penalty (default: 0.0001 when --regularization is given)")
-    net.add_argument("--dtype", default=None, choices=["float32", "float64"], help="(default: float32)")
+    net.add_argument("--dtype", default=None, choices=["float32", "float64"],
+                     help="floating-point type of the weights and data (default: float32)")
     net.add_argument("--seed", type=int, default=42, help="seed of initialisation and shuffling (default: 42)")
     fit = p.add_argument_group("training")
     fit.add_argument("--epochs", type=int, default=None, help=f"epochs to train (the most, with early "
                                                               f"stopping) {both('epochs')}")
     fit.add_argument("--batch-size", type=int, default=None, help=f"rows per step {both('batch_size')}")
-    fit.add_argument("--learning-rate", "--lr", type=float, default=None, help=both("learning_rate"))
+    fit.add_argument("--learning-rate", "--lr", type=float, default=None,
+                     help=f"step size of the optimiser {both('learning_rate')}")
     fit.add_argument("--optimizer", default=None, choices=["sgd", "momentum", "adam"],
                      help=f"update rule {both('optimizer')}; with --resume: the saved model's, state included")
     fit.add_argument("--lr-schedule", default=None, choices=["constant", "step", "exponential", "cosine"],
