@@ -312,3 +312,22 @@ def test_a_healthy_run_has_no_findings():
     h = _fit(model, X, y, epochs=3, batch_size=32, learning_rate=0.05)
     assert h.health == [], [f["message"] for f in h.health]
     assert not math.isnan(h.monitor["layers"][0]["update_ratio"][-1])
+
+
+def test_a_run_too_large_for_a_model_file_is_announced_after_its_first_epoch():
+    X, y = _blobs(n=400)
+    model = ffnn.FFNN([4, 5, 3], ["relu", "softmax"], "cce", seed=0)
+    with pytest.warns(TrainingWarning, match="more than a model file's 8 MiB"):
+        model.fit(X, y, epochs=1000, batch_size=2, verbose=0, monitor=Monitor(every=1),
+                  callbacks=[lambda epoch, logs: False])  # stop after the first epoch: the warning is then
+
+
+def test_the_monitor_keeps_what_it_saw_when_training_raised():
+    X, y = _blobs()
+    model = ffnn.FFNN([4, 5, 3], ["relu", "softmax"], "cce", seed=0)
+    watch = Monitor()
+    _fit(model, X, y, epochs=2, monitor=watch)
+    assert watch.data is model.history.monitor
+    with np.errstate(all="ignore"), pytest.raises(ffnn.TrainingDivergedError):
+        _fit(model, X * 1e30, y, epochs=1, learning_rate=1e30, monitor=watch)
+    assert watch.data is not model.history.monitor and watch.data["records"]["batch"] == [0]
