@@ -103,7 +103,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="write pictures of the trained model to DIR (network, weights, gradients of the last "
                           "batch, history, filters for images, network.html); needs matplotlib (default: none)")
     out.add_argument("--threads", type=int, default=None, metavar="N",
-                     help="BLAS threads (default: 1 below batch 128, all cores from 128; see ffnn.set_num_threads)")
+                     help="BLAS threads (default: chosen by the work of a step; see ffnn.set_num_threads)")
     out.add_argument("--quiet", action="store_true", help="no progress output (default: off)")
     p.set_defaults(func=run)
 
@@ -142,9 +142,11 @@ def _train(args: argparse.Namespace) -> int:
     else:
         _check_resumable(model, data, args.resume)
     model.summary(print_fn=print)
-    _announce(args, data, settings, model)
+    fit = _fit_arguments(args, data, settings, model)
+    said = _settings_text(fit, model)
+    _announce(data, fit, said)
     start = time.perf_counter()
-    history = model.fit(data.X_train, data.y_train, **_fit_arguments(args, data, settings, model))
+    history = model.fit(data.X_train, data.y_train, **fit)
     total = time.perf_counter() - start
     result = model.evaluate(data.X_test, data.y_test)
     spe = float(np.median(history.epoch_seconds))
@@ -164,7 +166,7 @@ def _train(args: argparse.Namespace) -> int:
     if args.out is not None:
         info = RunInfo(str(args.data), data.task.describe(), len(data.X_train),
                        len(data.X_train) - int(history.params.get("n_samples", len(data.X_train))), len(data.X_test),
-                       _settings_text(settings, model, args), list(history.warnings))
+                       said, list(history.warnings))
         write_outputs(args.out, model, history, result, spe, info, pictures)
     return 0
 
@@ -217,7 +219,7 @@ def _build(args: argparse.Namespace, data: Any, settings: dict[str, Any]) -> Any
 
 
 def _fit_arguments(args: argparse.Namespace, data: Any, settings: dict[str, Any], model: Any) -> dict[str, Any]:
-    resuming = args.resume is not None
+    resuming = args.resume is not None and model.optimizer is not None  # a saved optimiser to continue
     split, patience = float(settings["validation_split"]), int(settings["early_stopping"])
     if patience < 0:
         raise ValueError(f"--early-stopping takes a patience in epochs (0 turns it off), got {patience}")
@@ -225,7 +227,7 @@ def _fit_arguments(args: argparse.Namespace, data: Any, settings: dict[str, Any]
         raise ValueError("early stopping watches the validation loss: give --validation-split > 0, or "
                          "--early-stopping 0")
     batch = settings["batch_size"]
-    if resuming and args.batch_size is None and model.history is not None:
+    if args.resume is not None and args.batch_size is None and model.history is not None:
         batch = int(model.history.params.get("batch_size") or batch)
     epochs = int(settings["epochs"])
     table_progress = not data.images and not args.quiet  # many short epochs: a line per tenth
@@ -233,7 +235,7 @@ def _fit_arguments(args: argparse.Namespace, data: Any, settings: dict[str, Any]
         "epochs": epochs, "batch_size": int(batch),
         # resuming continues the saved optimiser (its rate too) unless one is asked for
         "learning_rate": args.learning_rate if resuming else float(settings["learning_rate"]),
-        "optimizer": args.optimizer if resuming else settings["optimizer"],
+        "optimizer": args.optimizer if resuming else settings["optimizer"],  # None: the saved one, state and all
         "validation_split": split, "early_stopping": patience or None, "lr_schedule": args.lr_schedule,
         "verbose": 0 if args.quiet or table_progress else 1,
         "callbacks": [_EpochLines(epochs)] if table_progress else None,
@@ -255,27 +257,26 @@ class _EpochLines:
             print(f"epoch {epoch + 1}: " + ", ".join(f"{k} {v:.4g}" for k, v in logs.items()), flush=True)
 
 
-def _announce(args: argparse.Namespace, data: Any, settings: dict[str, Any], model: Any) -> None:
+def _announce(data: Any, fit: dict[str, Any], said: dict[str, Any]) -> None:
     from ..fitting import split_validation
 
-    split, n = float(settings["validation_split"]), len(data.X_train)
+    split, n = fit["validation_split"], len(data.X_train)
     groups = np.unique(data.y_train, return_inverse=True)[1].reshape(-1) if data.task.task == "classify" else None
     held = f" ({len(split_validation(n, split, groups)[1])} of them held out for validation)" if split else ""
     print(f"training on {n} samples{held}, testing on {len(data.X_test)}; "
-          + ", ".join(f"{k} {v}" for k, v in _settings_text(settings, model, args).items()))
+          + ", ".join(f"{k} {v}" for k, v in said.items()))
 
 
-def _settings_text(settings: dict[str, Any], model: Any, args: argparse.Namespace) -> dict[str, Any]:
-    resuming = args.resume is not None
-    optimizer = (args.optimizer or f"{model.optimizer.name} (continued)") if resuming and model.optimizer else \
-        settings["optimizer"]
-    rate = args.learning_rate if resuming else settings["learning_rate"]
-    text = {"optimizer": optimizer, "learning rate": rate if rate is not None else "continued",
-            "batch": settings["batch_size"], "epochs": settings["epochs"]}
-    if settings["early_stopping"]:
-        text["early stopping"] = f"patience {settings['early_stopping']}"
-    if args.lr_schedule:
-        text["schedule"] = args.lr_schedule
+def _settings_text(fit: dict[str, Any], model: Any) -> dict[str, Any]:
+    """The settings of this run as they are passed to ``fit``, for the announcement and the report."""
+    continued = model.optimizer.name if model.optimizer is not None else "sgd"
+    text = {"optimizer": fit["optimizer"] or f"{continued} (continued)",
+            "learning rate": fit["learning_rate"] if fit["learning_rate"] is not None else "continued",
+            "batch": fit["batch_size"], "epochs": fit["epochs"]}
+    if fit["early_stopping"]:
+        text["early stopping"] = f"patience {fit['early_stopping']}"
+    if fit["lr_schedule"]:
+        text["schedule"] = fit["lr_schedule"]
     text["inputs"] = "standardised (--no-standardize to turn off)" if model.standardize else "as given"
     return text
 
