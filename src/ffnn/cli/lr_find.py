@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hidden", type=_ints, default=None, help=f"hidden sizes, e.g. 64,64 {both('hidden')}")
     p.add_argument("--activations", type=_names, default=None,
                    help="one per non-input layer (default: relu..., then softmax or linear)")
-    p.add_argument("--init", default="he", help="(default: he)")
+    p.add_argument("--init", default=None, help=f"weight initialisation {both('init')}")
     p.add_argument("--standardize", action=argparse.BooleanOptionalAction, default=None,
                    help=f"a Normalization layer first {both('standardize')}")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="(default: float32)")
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         n_out, out_act, loss = (1 if data.y_train.ndim == 1 else data.y_train.shape[1]), "linear", "mse"
     acts = args.activations or ["relu"] * len(hidden) + [out_act]
-    model = FFNN([data.X_train.shape[1], *hidden, n_out], acts, loss, init=args.init, seed=args.seed,
+    model = FFNN([data.X_train.shape[1], *hidden, n_out], acts, loss, init=settings["init"], seed=args.seed,
                  dtype=args.dtype, standardize=bool(settings["standardize"]))
     batch = int(settings["batch_size"])
     result = model.lr_find(data.X_train, data.y_train, start=args.start, end=args.end, steps=args.steps,
