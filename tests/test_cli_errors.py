@@ -185,7 +185,7 @@ def test_an_over_long_csv_field(capsys, tmp_path, no_training):
 
 @pytest.mark.parametrize("make,pattern", [
     (lambda p: p.mkdir(), r"is a directory|no such"),
-    (lambda p: p.write_bytes(b"PK\x03\x04junk"), r"not an ffnn model file|corrupted"),
+    (lambda p: p.write_bytes(b"PK\x03\x04junk"), r"not an ffnn model file|corrupted|not a readable \.npz archive"),
 ])
 def test_bad_model_files_for_evaluate_predict_plot(capsys, tmp_path, data, make, pattern):
     model = tmp_path / "m.npz"
