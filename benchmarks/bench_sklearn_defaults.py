@@ -77,7 +77,9 @@ def _run_in_child(name: str, random_state: int, quick: bool, threads: str) -> di
             "print(json.dumps(b._worker(sys.argv[2], int(sys.argv[3]), sys.argv[4] == '1', sys.argv[5])))")
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     out = subprocess.run([sys.executable, "-c", code, str(ROOT / "benchmarks"), name, str(random_state),
-                          "1" if quick else "0", threads], capture_output=True, text=True, check=True, env=env)
+                          "1" if quick else "0", threads], capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        raise RuntimeError(f"the {name} fit failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -92,7 +94,12 @@ def _table(runs: list[dict]) -> str:
 
 
 def _ratio(by: dict, key: str) -> float:
-    return statistics.median(s[key] / f[key] for s, f in zip(by["sklearn"], by["ffnn"]))
+    """The median over repeats of scikit-learn's over ours (NaN when a fit is missing)."""
+    pairs = {}
+    for r in by["sklearn"] + by["ffnn"]:
+        pairs.setdefault(r["repeat"], {})[r["estimator"]] = r[key]
+    ratios = [p["sklearn"] / p["ffnn"] for p in pairs.values() if len(p) == 2]
+    return statistics.median(ratios) if ratios else float("nan")
 
 
 def _summary(runs: list[dict], threads: str) -> dict:
@@ -114,11 +121,16 @@ def main(argv: list[str] | None = None) -> None:
                         help="BLAS-thread modes, each run for every fit: 'default' and/or a count (default: both)")
     parser.add_argument("--out", type=Path, default=None, help="JSON results (default: benchmarks/results/)")
     args = parser.parse_args(argv)
-    runs = []
+    runs, failures = [], []
     for repeat in range(args.repeats):
         for threads in args.threads:
             for name in ESTIMATORS if repeat % 2 == 0 else ESTIMATORS[::-1]:  # alternate who goes first
-                result = {"repeat": repeat, **_run_in_child(name, args.random_state, args.quick, threads)}
+                try:
+                    result = {"repeat": repeat, **_run_in_child(name, args.random_state, args.quick, threads)}
+                except RuntimeError as err:  # one failed fit (say, a broken checkout) does not lose the rest
+                    print(f"repeat {repeat}, threads {threads}, {name}: {err}", file=sys.stderr, flush=True)
+                    failures.append({"repeat": repeat, "threads": threads, "estimator": name, "error": str(err)})
+                    continue
                 print(f"repeat {repeat}, threads {threads}, {name}: {result['seconds']:.1f} s "
                       f"(CPU {result['cpu_seconds']:.1f} s), {result['epochs']} epochs, "
                       f"test accuracy {result['test_accuracy']:.4f}", flush=True)
@@ -136,7 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     record = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "quick": args.quick,
               "random_state": args.random_state, "machine": platform.platform(), "cpus": os.cpu_count(),
               "load_average_at_end": os.getloadavg(), "numpy": numpy.__version__,
-              "sklearn": sklearn.__version__, "runs": runs, "summary": summary}
+              "sklearn": sklearn.__version__, "runs": runs, "failures": failures, "summary": summary}
     out = args.out or ROOT / "benchmarks" / "results" / (
         f"{datetime.date.today().isoformat()}-sklearn-defaults{'-quick' if args.quick else ''}.json")
     out.write_text(json.dumps(record, indent=2) + "\n")
