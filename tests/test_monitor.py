@@ -153,7 +153,10 @@ def test_layers_can_be_chosen_and_unknown_ones_are_refused():
     X, y = _blobs()
     model = ffnn.FFNN([4, 5, 5, 3], ["relu", "relu", "softmax"], "cce", seed=0)
     h = _fit(model, X, y, epochs=1, monitor=Monitor(layers=[-1, "layers.0"]))
-    assert [e["name"] for e in h.monitor["layers"]] == ["layers.2", "layers.0"]
+    assert [e["name"] for e in h.monitor["layers"]] == ["layers.0", "layers.2"]  # in the network's order
+    no_dense = ffnn.FFNN.from_layers(4, [L.LayerNorm(), L.Activation("softmax")], loss="mse", seed=0)
+    with pytest.raises(ValueError, match="has none"):
+        _fit(no_dense, X, np.eye(4)[y], epochs=1)
     with pytest.raises(ValueError, match="no dense layer 7"):
         _fit(model, X, y, epochs=1, monitor=Monitor(layers=[7]))
     with pytest.raises(ValueError, match="every must be a positive integer"):

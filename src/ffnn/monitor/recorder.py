@@ -53,7 +53,8 @@ class Monitor:
     """What ``fit(..., monitor=...)`` records (see ``docs/monitor.md``).
 
     ``every``: also record after every ``every``-th batch of an epoch (default: epoch ends only).
-    ``layers``: dense layers to watch, by index (``0``, ``-1``) or name (``"layers.0"``); default all.
+    ``layers``: dense layers to watch, by index (``0``, ``-1``) or name (``"layers.0"``); default all
+    (recorded in the network's order).
     ``bins``: histogram bins per record. ``probe_rows``: training rows whose activations are
     summarised at each record. ``graph_neurons``: neurons per layer in the per-epoch graph.
     ``health``: apply the health rules (``ffnn.monitor.RULES``) at each epoch's end.
@@ -132,7 +133,8 @@ def _choose(segments: list[tuple], chosen: list[Any] | None) -> list[tuple]:
         else:
             raise ValueError(f"Monitor layers: no dense layer {sel!r}; choose indices 0..{len(names) - 1} "
                              f"(or negative) or names {names}")
-    return list({id(s[1]): s for s in picked}.values())  # each layer once, in the order given
+    chosen_ids = {id(s[1]) for s in picked}
+    return [s for s in segments if id(s[1]) in chosen_ids]  # each layer once, in the network's order
 
 
 def _quantity() -> dict[str, list]:
@@ -147,6 +149,8 @@ class Recorder(Callback):
         self.monitor, self.network, self.history = monitor, network, history
         self.probe = X[: monitor.probe_rows]
         self.all_dense = [s[1] for s in _segments(network)]
+        if not self.all_dense:
+            raise ValueError("the monitor watches dense layers, and this network has none; train without monitor=")
         self.segments = _choose(_segments(network), monitor.layers)
         self.n_batches = max(1, math.ceil(n_samples / batch_size))
         self.epochs, self.epoch = epochs, initial_epoch
