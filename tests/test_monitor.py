@@ -233,7 +233,9 @@ def test_a_history_with_a_malformed_monitor_is_refused():
     for breaks in (lambda m: m["records"]["epoch"].append(3),
                    lambda m: m["layers"][0]["weight"]["histogram"].__setitem__(1, ["x"]),
                    lambda m: m["layers"][0].__setitem__("grad_norm", "lots"),
-                   lambda m: m.__setitem__("layers", {})):
+                   lambda m: m.__setitem__("layers", {}),
+                   lambda m: m["graph"]["snapshots"][0]["layers"][0]["weight"].append(1.0),
+                   lambda m: m["graph"]["snapshots"][0]["neurons"].append(["x"])):
         bad = json.loads(json.dumps(d))
         breaks(bad["monitor"])
         with pytest.raises(ValueError, match="monitor"):

@@ -71,7 +71,27 @@ def check_monitor_data(data: Any) -> dict[str, Any]:
     if not isinstance(graph, dict) or not isinstance(graph.get("snapshots"), list):
         raise ValueError("monitor graph must hold a list of snapshots")
     _numbers(graph.get("record"), "graph.record", len(graph["snapshots"]), nullable=False)
+    for i, snap in enumerate(graph["snapshots"]):
+        _check_snapshot(snap, f"graph.snapshots[{i}]")
     return data
+
+
+def _check_snapshot(snap: Any, where: str) -> None:
+    """A picture of the network: kept neurons per column, and per layer the values among them."""
+    if not isinstance(snap, dict) or not isinstance(snap.get("neurons"), list) or not isinstance(snap.get("layers"), list):
+        raise ValueError(f"monitor {where} must hold neurons and layers")
+    neurons = snap["neurons"]
+    _numbers(snap.get("sizes"), f"{where}.sizes", len(neurons), nullable=False)
+    for k, ids in enumerate(neurons):
+        _numbers(ids, f"{where}.neurons[{k}]", len(ids) if isinstance(ids, list) else -1, nullable=False)
+    if len(snap["layers"]) != max(0, len(neurons) - 1):
+        raise ValueError(f"monitor {where} must hold one layer between each pair of columns")
+    for k, layer in enumerate(snap["layers"]):
+        if not isinstance(layer, dict):
+            raise ValueError(f"monitor {where}.layers[{k}] must be a dict")
+        pairs, outs = len(neurons[k]) * len(neurons[k + 1]), len(neurons[k + 1])
+        for key, n in (("weight", pairs), ("grad", pairs), ("bias", outs), ("grad_bias", outs)):
+            _numbers(layer.get(key), f"{where}.layers[{k}].{key}", n)
 
 
 def check_health(findings: Any) -> list[dict[str, Any]]:
