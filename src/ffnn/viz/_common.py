@@ -49,11 +49,16 @@ def new_figure(width: float, height: float) -> Any:
 
 
 def finish(fig: Any, path: str | os.PathLike | None, dpi: float = 100) -> Any:
-    """Save ``fig`` to ``path`` (format from the suffix; parent folders created) and return it."""
+    """Save ``fig`` to ``path`` (format from the suffix; parent folders created) and return it.
+
+    The file is written atomically: an interrupted save leaves any previous picture intact."""
     if path is not None:
+        from ..io.atomic import atomic_write
+
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=dpi, facecolor="white")
+        kind = path.suffix.lstrip(".").lower() or "png"
+        atomic_write(path, lambda f: fig.savefig(f, format=kind, dpi=dpi, facecolor="white"))
     return fig
 
 

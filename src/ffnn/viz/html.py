@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ..io.atomic import atomic_write_text
 from ._common import NEGATIVE, POSITIVE, dense_views, input_labels, recompute_gradients
 from ._graph import Graph, build_graph
 from ._page import PAGE
@@ -53,7 +54,7 @@ def network_html(model: Any, path: str | os.PathLike, *, max_neurons: int = 32, 
     page = PAGE.replace("__TITLE__", html.escape(payload["title"])).replace("__DATA__", blob)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    atomic_write_text(path, page)  # an interrupted write leaves any previous page intact
     return path
 
 
