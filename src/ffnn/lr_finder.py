@@ -77,6 +77,18 @@ def _check_rates(start: Any, end: Any) -> tuple[float, float]:
     return lo, hi
 
 
+def _check_settings(start, end, steps, batch_size, smoothing, diverge) -> tuple[float, float, int, int]:
+    lo, hi = _check_rates(start, end)
+    steps, batch_size = check_positive_int("steps", steps), check_positive_int("batch_size", batch_size)
+    if steps < 2:
+        raise ValueError(f"steps must be at least 2 (a range needs two rates), got {steps}")
+    if not 0 <= smoothing < 1:
+        raise ValueError(f"smoothing must lie in [0, 1), got {smoothing!r}")
+    if not diverge > 1:
+        raise ValueError(f"diverge must be a factor above 1, got {diverge!r}")
+    return lo, hi, steps, batch_size
+
+
 def _fresh_optimizer(spec: Any, rate: float) -> _optimizers.Optimizer:
     """A new optimiser of the kind asked for (its state starts empty): plain SGD by default."""
     if spec is None:
@@ -107,14 +119,7 @@ def lr_find(model: Any, X: Any, y: Any, *, start: float = 1e-7, end: float = 10.
     >>> result.suggestion > 0
     True
     """
-    lo, hi = _check_rates(start, end)
-    steps, batch_size = check_positive_int("steps", steps), check_positive_int("batch_size", batch_size)
-    if steps < 2:
-        raise ValueError(f"steps must be at least 2 (a range needs two rates), got {steps}")
-    if not 0 <= smoothing < 1:
-        raise ValueError(f"smoothing must lie in [0, 1), got {smoothing!r}")
-    if not diverge > 1:
-        raise ValueError(f"diverge must be a factor above 1, got {diverge!r}")
+    lo, hi, steps, batch_size = _check_settings(start, end, steps, batch_size, smoothing, diverge)
     began = time.perf_counter()
     net = model.network
     saved = (model.get_params(), net.flat_grads.copy(), copy.deepcopy(model.targets),

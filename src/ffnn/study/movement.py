@@ -57,7 +57,6 @@ def _bands(ax, x: np.ndarray, rows: list, title: str) -> None:
 def figure(family: str, entries: list[Entry]) -> bytes | None:
     """One row per monitored ffnn run; ``None`` when no run of the family was monitored."""
     from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
 
     runs = _monitored(entries)
     if not runs:
@@ -68,42 +67,49 @@ def figure(family: str, entries: list[Entry]) -> bytes | None:
     axes = fig.subplots(n, 5, squeeze=False, gridspec_kw={
         "left": 0.09, "right": 0.99, "top": 1 - 0.35 / height, "bottom": 0.3 / height, "hspace": 0.65, "wspace": 0.28})
     for i, e in enumerate(runs):
-        m = e["monitor"]
-        x, first = _x(m), m["layers"][0]
-        row = axes[i]
-        _bands(row[0], x, first["weight"], "layer 0 weights (percentile bands)")
-        _bands(row[1], x, first["activations"], f"layer 0 outputs ({first['activation']})")
-        for j, layer in enumerate(m["layers"]):
-            c = _COLOURS[j % len(_COLOURS)]
-            row[2].plot(x, _series(layer["weight_near_zero"]), color=c, lw=1.2, marker="o", ms=2, label=layer["name"])
-            if layer.get("dead") is not None:
-                row[3].plot(x, _series(layer["dead"]), color=c, lw=1.2, marker="o", ms=2)
-            if layer.get("saturated_outputs") is not None:
-                row[3].plot(x, _series(layer["saturated_outputs"]), color=c, lw=1.2, ls="--", marker="o", ms=2)
-            ratio = _series(layer["update_ratio"])
-            if np.any(ratio > 0):
-                row[4].plot(x, np.where(ratio > 0, ratio, np.nan), color=c, lw=1.2, marker="o", ms=2)
-        row[2].set_title("weights with |w| < 0.001 (share)", fontsize=7.5)
-        row[3].set_title("dead (solid) / saturated (dashed) share", fontsize=7.5)
-        row[3].set_ylim(-0.03, 1.03)
-        row[4].set_title("update ratio ‖Δw‖/‖w‖ (log)", fontsize=7.5)
-        row[4].axhspan(1e-4, 1e-1, color="#2ca02c", alpha=0.07)
-        if np.any([np.any(_series(layer["update_ratio"]) > 0) for layer in m["layers"]]):
-            row[4].set_yscale("log")
-        else:
-            row[4].text(0.5, 0.5, "no update ratio\n(zero weights)", ha="center", va="center", fontsize=7,
-                        transform=row[4].transAxes)
-        row[0].set_ylabel(_label(e), fontsize=8, rotation=0, ha="right", va="center")
-        for ax in row:
-            ax.tick_params(labelsize=6)
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-            ax.grid(alpha=0.3)
-        if i == 0:
-            row[2].legend(fontsize=6, loc="best")
-        if i == n - 1:
-            for ax in row:
-                ax.set_xlabel("epoch (0: before training)", fontsize=7)
+        _row(axes[i], e, last=i == n - 1, legend=i == 0)
     return png_bytes(fig)
+
+
+def _row(row, e: Entry, last: bool, legend: bool) -> None:
+    """One run's five panels."""
+    from matplotlib.ticker import MaxNLocator
+
+    m = e["monitor"]
+    x, first = _x(m), m["layers"][0]
+    _bands(row[0], x, first["weight"], "layer 0 weights (percentile bands)")
+    _bands(row[1], x, first["activations"], f"layer 0 outputs ({first['activation']})")
+    any_ratio = False
+    for j, layer in enumerate(m["layers"]):
+        c = _COLOURS[j % len(_COLOURS)]
+        row[2].plot(x, _series(layer["weight_near_zero"]), color=c, lw=1.2, marker="o", ms=2, label=layer["name"])
+        if layer.get("dead") is not None:
+            row[3].plot(x, _series(layer["dead"]), color=c, lw=1.2, marker="o", ms=2)
+        if layer.get("saturated_outputs") is not None:
+            row[3].plot(x, _series(layer["saturated_outputs"]), color=c, lw=1.2, ls="--", marker="o", ms=2)
+        ratio = _series(layer["update_ratio"])
+        if np.any(ratio > 0):
+            any_ratio = True
+            row[4].plot(x, np.where(ratio > 0, ratio, np.nan), color=c, lw=1.2, marker="o", ms=2)
+    row[2].set_title("weights with |w| < 0.001 (share)", fontsize=7.5)
+    row[3].set_title("dead (solid) / saturated (dashed) share", fontsize=7.5)
+    row[3].set_ylim(-0.03, 1.03)
+    row[4].set_title("update ratio ‖Δw‖/‖w‖ (log)", fontsize=7.5)
+    row[4].axhspan(1e-4, 1e-1, color="#2ca02c", alpha=0.07)
+    if any_ratio:
+        row[4].set_yscale("log")
+    else:
+        row[4].text(0.5, 0.5, "no update ratio\n(zero weights)", ha="center", va="center", fontsize=7,
+                    transform=row[4].transAxes)
+    row[0].set_ylabel(_label(e), fontsize=8, rotation=0, ha="right", va="center")
+    for ax in row:
+        ax.tick_params(labelsize=6)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(alpha=0.3)
+        if last:
+            ax.set_xlabel("epoch (0: before training)", fontsize=7)
+    if legend:
+        row[2].legend(fontsize=6, loc="best")
 
 
 def _fmt_share(v: float | None) -> str:
@@ -124,12 +130,7 @@ def _spread(rows: list) -> tuple[float | None, float | None]:
     return rows[0][7] - rows[0][1], rows[-1][7] - rows[-1][1]
 
 
-def sentences(family: str, entries: list[Entry]) -> list[str]:
-    """What moved over the epochs, in numbers, and the health findings."""
-    runs = _monitored(entries)
-    if not runs:
-        return []
-    out = []
+def _units_and_spreads(runs: list[Entry]) -> list[str]:
     units, spreads = [], []
     for e in runs:
         first = e["monitor"]["layers"][0]
@@ -142,16 +143,21 @@ def sentences(family: str, entries: list[Entry]) -> list[str]:
         elif first.get("saturated_outputs") is not None:
             s0, s1 = _ends(first["saturated_outputs"])
             units.append(f"{_label(e)} {_fmt_share(s0)} → {_fmt_share(s1)} of outputs saturated")
+    out = []
     if spreads:
         out.append("Layer 0's weight spread (7th to 93rd percentile) from before training to the last epoch: "
                    + "; ".join(spreads) + ".")
     if units:
         out.append("Layer 0's units from the first epoch to the last: " + "; ".join(units) + ".")
+    return out
+
+
+def _family_specific(family: str, runs: list[Entry]) -> list[str]:
+    out = []
     if family in ("regularization", "init"):
         near = []
         for e in runs:
-            nz = e["monitor"]["layers"][0]["weight_near_zero"]
-            vals = [v for v in nz if v is not None]
+            vals = [v for v in e["monitor"]["layers"][0]["weight_near_zero"] if v is not None]
             if vals:
                 near.append(f"{_label(e)} {_fmt_share(vals[0])} → {_fmt_share(vals[-1])}")
         if near:
@@ -160,11 +166,20 @@ def sentences(family: str, entries: list[Entry]) -> list[str]:
         ratios = [(e, _ends(e["monitor"]["layers"][0]["update_ratio"])) for e in runs]
         out.append("Layer 0's update ratio in the first and the last epoch: "
                    + "; ".join(f"{_label(e)} {a:.2g} → {b:.2g}" for e, (a, b) in ratios if a is not None) + ".")
-    frozen = [e for e in runs if e["monitor"]["layers"][0].get("dead") is not None
-              and all(v == 1.0 for v in e["monitor"]["layers"][0]["dead"][1:])]
-    for e in frozen:
-        out.append(f"In {_label(e)} every unit of layer 0 was dead in every epoch: its units never left zero, so "
-                   "no gradient reached its weights (they stayed frozen).")
+    for e in runs:
+        dead = e["monitor"]["layers"][0].get("dead")
+        if dead is not None and all(v == 1.0 for v in dead[1:]):
+            out.append(f"In {_label(e)} every unit of layer 0 was dead in every epoch: its units never left zero, "
+                       "so no gradient reached its weights (they stayed frozen).")
+    return out
+
+
+def sentences(family: str, entries: list[Entry]) -> list[str]:
+    """What moved over the epochs, in numbers, and the health findings."""
+    runs = _monitored(entries)
+    if not runs:
+        return []
+    out = _units_and_spreads(runs) + _family_specific(family, runs)
     flagged = [f"{_label(e)}: " + ", ".join(f"{f['rule'].replace('_', ' ')} in {f['layer']} (epoch {f['epoch'] + 1})"
                                              for f in e.get("health", []))
                for e in runs if e.get("health")]
