@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..io.atomic import atomic_write_text
 from ._dashboard_page import PAGE
 
 __all__ = ["training_dashboard"]
@@ -84,5 +85,5 @@ def training_dashboard(history: Any, path: str | os.PathLike, *, title: str | No
     page = PAGE.replace("__TITLE__", html.escape(payload["title"])).replace("__DATA__", blob)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    atomic_write_text(path, page)  # an interrupted write leaves any previous page intact
     return path
