@@ -61,7 +61,7 @@ class HealthChecks(Callback):
         layers = self.network.layers
         if layers and isinstance(layers[0], Normalization):
             return
-        sample = self.X[:: max(1, len(self.X) // 4096)]  # a strided sample: cheap on 60,000 rows
+        sample = self.X[:: max(1, len(self.X) // 1024)]  # a strided sample of ~1,000 rows: ~1 ms on MNIST
         with np.errstate(over="ignore", invalid="ignore"):
             mean = np.abs(sample.mean(axis=0, dtype=np.float64))
             std = sample.std(axis=0, dtype=np.float64)
