@@ -208,11 +208,149 @@ def test_cli_explain_writes_a_page(tmp_path, capsys):
     assert "page.md" in capsys.readouterr().out
 
 
-def test_a_layout_it_cannot_trace_is_refused_by_name():
-    layers = pytest.importorskip("ffnn.layers")
-    if not hasattr(ffnn.FFNN, "from_layers"):
-        pytest.skip("FFNN.from_layers not available")
-    model = ffnn.FFNN.from_layers(4, [layers.Dense(8), layers.Activation("relu"), layers.Dense(3),
-                                      layers.Activation("softmax")], loss="cce", seed=0)
-    with pytest.raises(ValueError, match="layout FFNN"):
+class _Twice(ffnn.layers.Layer):
+    """A layer explain does not know: y = 2h."""
+
+    name = "twice"
+
+    def forward(self, x, training=False):
+        return 2 * x
+
+    def backward(self, grad):
+        return 2 * grad
+
+
+def test_a_layer_it_cannot_trace_is_refused_by_name():
+    model = ffnn.FFNN.from_layers(4, [ffnn.layers.Dense(8), _Twice(), ffnn.layers.Dense(3),
+                                      ffnn.layers.Activation("softmax")], loss="cce", seed=0)
+    with pytest.raises(ValueError, match=r"'layers.1' \(_Twice\)"):
         backprop(model, np.ones((1, 4)), [1])
+
+
+# ---------------------------------------------------------------------------- any stack of layers
+def _table(rng, n=12, spread=100.0):
+    """A small table: features on different scales (``spread``), three classes."""
+    X = rng.normal(size=(n, 3)) * [1.0, spread, 1 / spread] + [5.0, -3 * spread, 0.0]
+    return X, np.arange(n) % 3
+
+
+def _stack(kind):
+    from ffnn import layers as Ly
+
+    return {
+        "batch_norm": [Ly.Dense(5), Ly.BatchNorm(), Ly.Activation("tanh"), Ly.Dense(3), Ly.Activation("softmax")],
+        "layer_norm": [Ly.Dense(5), Ly.LayerNorm(), Ly.Activation("relu"), Ly.Dense(3), Ly.Activation("softmax")],
+        "dropout": [Ly.Dense(5), Ly.Activation("sigmoid"), Ly.Dropout(0.3), Ly.Dense(3), Ly.Activation("softmax")],
+        "rms_norm": [Ly.Dense(5), Ly.Activation("elu"), Ly.RMSNorm(), Ly.Dense(3), Ly.Activation("softmax")],
+        "normalization": [Ly.Normalization(), Ly.Dense(5), Ly.Activation("tanh"), Ly.Dense(3),
+                          Ly.Activation("softmax")],
+        "activation_after_norm": [Ly.Dense(5), Ly.Activation("tanh"), Ly.Dense(3), Ly.LayerNorm(),
+                                  Ly.Activation("softmax")],
+        "dense_only": [Ly.Dense(5), Ly.Dense(3)],
+        "norms_first": [Ly.LayerNorm(), Ly.BatchNorm(), Ly.Dense(3), Ly.Activation("softmax")],
+        "all": [Ly.Normalization(), Ly.Dense(6), Ly.BatchNorm(), Ly.Activation("relu"), Ly.Dropout(0.2),
+                Ly.Dense(5), Ly.LayerNorm(), Ly.Activation("tanh"), Ly.RMSNorm(), Ly.Dense(3),
+                Ly.Activation("softmax")],
+    }[kind]
+
+
+def _trained_from_layers(kind, loss="cce", reg=None):
+    """A float64 stack fitted briefly (so running statistics, scales and shifts are not their
+    initial values), with Normalization adapted to the table."""
+    rng = np.random.default_rng(4)
+    X, y = _table(rng, spread=2.0)
+    if loss == "mse":
+        y = np.eye(3)[y] + rng.normal(scale=0.1, size=(len(y), 3))
+    model = ffnn.FFNN.from_layers(3, _stack(kind), loss=loss, seed=5, dtype="float64", regularization=reg,
+                                  reg_lambda=0.02 if reg else 0.0)
+    model.fit(X, y, epochs=3, batch_size=4, learning_rate=0.01, verbose=0)
+    return model, X, y
+
+
+STACKS = ["batch_norm", "layer_norm", "dropout", "rms_norm", "normalization", "activation_after_norm",
+          "dense_only", "norms_first", "all"]
+
+
+@pytest.mark.parametrize("kind", STACKS)
+@pytest.mark.parametrize("loss,reg", [("cce", None), ("mse", "l2"), ("cce", "l1")])
+@pytest.mark.parametrize("n", [1, 3])
+def test_any_stack_equals_compute_gradients(kind, loss, reg, n):
+    if kind == "dense_only" and loss == "cce":
+        pytest.skip("a linear output does not fit cross-entropy")
+    model, X, y = _trained_from_layers(kind, loss, reg)
+    trace = assert_same_as_compute_gradients(model, X[:n], y[:n])
+    assert [s.name for s in trace.steps][0] in model.network.names
+    assert len(trace.grads()) == len(list(model.network.named_parameters()))
+    page = trace.to_markdown()
+    for name in model.network.names:
+        if not name.endswith((".activation", ".norm")):
+            assert f"`{name}`" in page, name
+
+
+def test_batch_norm_uses_its_running_statistics_and_dropout_is_the_identity():
+    model, X, y = _trained_from_layers("all")
+    bn = model.network.layers[2]
+    assert not np.allclose(bn.running_mean, 0)  # fitted: the running statistics moved
+    trace = backprop(model, X[:2], y[:2])
+    steps = {s.name: s for s in trace.steps}
+    bn_step, drop_step = steps["layers.2"], steps["layers.4"]
+    h = bn_step.inputs
+    expected = (h - bn.running_mean) / np.sqrt(bn.running_var + bn.eps) * bn.scale + bn.shift
+    np.testing.assert_allclose(bn_step.output, expected, rtol=1e-12)
+    np.testing.assert_array_equal(drop_step.output, drop_step.inputs)
+    np.testing.assert_array_equal(drop_step.grad_inputs, drop_step.grad_output)
+    np.testing.assert_allclose(trace.output, model.predict(X[:2]), rtol=1e-12)
+
+
+def test_standardized_model_after_fit_equals_compute_gradients():
+    rng = np.random.default_rng(6)
+    X, y = _table(rng, 20)
+    model = ffnn.FFNN([3, 4, 3], ["relu", "softmax"], "cce", seed=0, dtype="float64", standardize=True,
+                      rmsnorm=True, regularization="l2", reg_lambda=0.01)
+    model.fit(X, y, epochs=3, batch_size=5, learning_rate=0.1, verbose=0)
+    assert model.network.names[0] == "input_norm"
+    trace = assert_same_as_compute_gradients(model, X[:2], y[:2])
+    first = trace.steps[0]
+    np.testing.assert_allclose(first.output, (X[:2] - X.mean(axis=0)) / X.std(axis=0), rtol=1e-12)
+    assert first.grad_output is None  # below the first trained layer: no gradient needed
+    page = trace.to_markdown()
+    assert "`input_norm`" in page and "Normalization" in page
+    assert trace.to_html().startswith("<!DOCTYPE html>")
+
+
+def test_standardized_regression_uses_the_scaled_targets():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(16, 2)) * [10, 0.1]
+    y = 1000 + 50 * X[:, :1]
+    model = ffnn.FFNN([2, 3, 1], ["tanh", "linear"], "mse", seed=0, dtype="float64", standardize=True)
+    model.fit(X, y, epochs=2, batch_size=4, verbose=0)
+    assert_same_as_compute_gradients(model, X[:3], y[:3])
+
+
+def test_string_labels_after_fit_are_encoded_as_the_model_does():
+    rng = np.random.default_rng(8)
+    X, idx = _table(rng)
+    labels = np.array(["cat", "dog", "eel"])[idx]
+    model = ffnn.FFNN([3, 4, 3], ["relu", "softmax"], "cce", seed=0, dtype="float64", standardize=True)
+    model.fit(X, labels, epochs=1, verbose=0)
+    trace = assert_same_as_compute_gradients(model, X[:2], labels[:2])
+    assert trace.labels.tolist() == idx[:2].tolist()
+
+
+def test_cli_explain_traces_a_model_trained_on_a_table(tmp_path, capsys):
+    from ffnn.cli import explain
+
+    rng = np.random.default_rng(9)
+    X, y = _table(rng)
+    model = ffnn.FFNN([3, 4, 3], ["relu", "softmax"], "cce", seed=0, standardize=True)
+    model.fit(X, y, epochs=2, verbose=0)
+    model.save(tmp_path / "m.npz")
+    np.savetxt(tmp_path / "d.csv", np.column_stack([X, y]), delimiter=",", header="a,b,c,label", comments="",
+               fmt="%.6f")
+    parser = argparse.ArgumentParser()
+    explain.register(parser.add_subparsers())
+    args = parser.parse_args(["explain", str(tmp_path / "m.npz"), "--row", "2", "--data", str(tmp_path / "d.csv"),
+                              "--label", "label"])
+    assert args.func(args) == 0
+    page = capsys.readouterr().out
+    assert "`input_norm`" in page and "Backpropagation, step by step" in page

@@ -13,6 +13,6 @@ gradients equal ``model.compute_gradients(x, y)``, and which writes itself out a
 
 from __future__ import annotations
 
-from .trace import BackpropTrace, LayerTrace, NormTrace, backprop
+from .trace import BackpropTrace, LayerTrace, NormTrace, StepTrace, backprop
 
-__all__ = ["backprop", "BackpropTrace", "LayerTrace", "NormTrace"]
+__all__ = ["backprop", "BackpropTrace", "LayerTrace", "NormTrace", "StepTrace"]

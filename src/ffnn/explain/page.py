@@ -21,7 +21,9 @@ from .formulas import (
     penalty_lines,
     sup,
 )
+from .page_steps import step_backward_blocks, step_forward_blocks, step_title
 from .render import Formulas, Heading, Table, Text
+from .tables import matrix_table, shape_of, stats_table
 
 __all__ = ["build_page", "summary_text", "MAX_DETAIL_SAMPLES"]
 
@@ -37,14 +39,18 @@ def build_page(trace: Any, max_units: int = 16, digits: int = 4) -> list:
     blocks = [Heading(1, "Backpropagation, step by step"), Text(_headline(trace)), *_notation(trace)]
     blocks += _inputs(ctx)
     blocks.append(Heading(2, "Forward pass"))
-    for layer in trace.layers:
-        blocks += _forward_layer(ctx, layer)
+    for step in trace.steps:
+        blocks += _forward_layer(ctx, step) if _is_dense(step) else step_forward_blocks(ctx, step)
     blocks += _loss(ctx)
     blocks.append(Heading(2, "Backward pass, from the loss to the input"))
-    for layer in reversed(trace.layers):
-        blocks += _backward_layer(ctx, layer)
+    for step in reversed(trace.steps):
+        blocks += _backward_layer(ctx, step) if _is_dense(step) else step_backward_blocks(ctx, step)
     blocks += _gradients(ctx)
     return blocks
+
+
+def _is_dense(step: Any) -> bool:
+    return hasattr(step, "weight")
 
 
 class _Context:
@@ -67,14 +73,45 @@ class _Context:
             self._coupled[layer.index] = any(np.count_nonzero(Js - np.diag(np.diag(Js))) for Js in J)
         return self._coupled[layer.index]
 
+    def coupled_step(self, step: Any) -> bool:
+        """``coupled`` for an activation layer on its own (input ``h``, output ``y``)."""
+        J = jacobians(step.layer.activation, step.inputs, step.output)
+        return any(np.count_nonzero(Js - np.diag(np.diag(Js))) for Js in J)
+
+    def position(self, layer: Any) -> int:
+        return next(k for k, step in enumerate(self.trace.steps) if step is layer)
+
+    def is_output(self, layer: Any) -> bool:
+        return self.trace.steps[-1] is layer
+
+    def input_symbol(self, layer: Any) -> str:
+        """``x`` for the first step, ``a⁽ˡ⁻¹⁾`` after a dense block, else ``h⁽ˡ⁻¹⁾`` (another layer's output)."""
+        k = self.position(layer)
+        if k == 0:
+            return "x"
+        return f"{'a' if _is_dense(self.trace.steps[k - 1]) else 'h'}{sup(layer.index)}"
+
+    def above(self, layer: Any) -> Any:
+        """The step that receives this one's output, or None for the output."""
+        k = self.position(layer)
+        return self.trace.steps[k + 1] if k + 1 < len(self.trace.steps) else None
+
 
 # ---------------------------------------------------------------------------- set-up
+def _architecture(trace: Any) -> str:
+    if all(_is_dense(step) for step in trace.steps):
+        sizes = [trace.layers[0].n_in] + [layer.n_out for layer in trace.layers]
+        acts = ", ".join(layer.activation.name for layer in trace.layers)
+        return f"{' → '.join(map(str, sizes))} ({acts})"
+    parts = [f"`{s.name}` {s.n_in}→{s.n_out} {s.activation.name}" if _is_dense(s) else f"`{s.name}` {step_title(s)}"
+             for s in trace.steps]
+    return " → ".join(parts)
+
+
 def _headline(trace: Any) -> str:
-    sizes = [trace.layers[0].n_in] + [layer.n_out for layer in trace.layers]
-    acts = ", ".join(layer.activation.name for layer in trace.layers)
     n = trace.n_samples
     reg = "" if trace.regularizer is None else f", `{trace.regularizer.name}` penalty λ = {trace.regularizer.lam:g}"
-    return (f"Network {' → '.join(map(str, sizes))} ({acts}), loss `{trace.loss_object.name}`{reg}; "
+    return (f"Network {_architecture(trace)}, loss `{trace.loss_object.name}`{reg}; "
             f"{n} sample{'s' if n != 1 else ''}, {trace.x.dtype.name}. "
             f"**L = {trace.loss:.6g}** (data loss {trace.data_loss:.6g} + penalty {trace.penalty:.6g}).")
 
@@ -85,40 +122,48 @@ def _notation(trace: Any) -> list:
         "and a⁽ˡ⁾ = f(z⁽ˡ⁾), with h⁽⁰⁾ = x and h⁽ˡ⁾ = a⁽ˡ⁾. W is stored (n_in, n_out): W[i,j] joins "
         "input i to unit j. The error term is δ⁽ˡ⁾ = ∂L/∂z⁽ˡ⁾; the chain rule gives "
         "∂L/∂W⁽ˡ⁾ = h⁽ˡ⁻¹⁾ᵀ δ⁽ˡ⁾, ∂L/∂b⁽ˡ⁾ = Σ_s δ⁽ˡ⁾[s,:] and ∂L/∂a⁽ˡ⁻¹⁾ = δ⁽ˡ⁾ W⁽ˡ⁾ᵀ. "
-        "Indices count from 0, as in NumPy. Shapes are written (rows×columns).")]
+        "Indices count from 0, as in NumPy. Shapes are written (rows×columns)." + _other_layers(trace))]
+
+
+def _other_layers(trace: Any) -> str:
+    if all(_is_dense(step) for step in trace.steps):
+        return ""
+    return (" Layers between the dense ones (named as in the network, e.g. `input_norm`) are written with h their "
+            "input and y their output; h⁽ˡ⁻¹⁾ is what reaches dense layer l. Everything runs in inference mode: "
+            "BatchNorm uses its running statistics, Dropout is the identity.")
 
 
 def _inputs(ctx: _Context) -> list:
     t, num = ctx.trace, ctx.num
     blocks = [Heading(2, "Input and target")]
     if t.x.shape[1] <= ctx.max_units and ctx.n <= MAX_DETAIL_SAMPLES:
-        blocks.append(_matrix_table(t.x, "x", "sample", "input", num))
+        blocks.append(matrix_table(t.x, "x", "sample", "input", num))
     else:
-        blocks.append(_stats_table([("x", t.x)], num))
+        blocks.append(stats_table([("x", t.x)], num))
     if t.labels is not None:
-        blocks.append(Text(f"Class labels {t.labels.tolist()[:20]} as one-hot targets y, shape {_shape(t.y)}."))
+        blocks.append(Text(f"Class labels {t.labels.tolist()[:20]} as one-hot targets y, shape {shape_of(t.y)}."))
     if t.y.shape[1] <= ctx.max_units and ctx.n <= MAX_DETAIL_SAMPLES:
-        blocks.append(_matrix_table(t.y, "y", "sample", "output", num))
+        blocks.append(matrix_table(t.y, "y", "sample", "output", num))
     return blocks
 
 
 # ---------------------------------------------------------------------------- forward
 def _forward_layer(ctx: _Context, layer: Any) -> list:
     num, ell = ctx.num, layer.index + 1
-    h = "x" if layer.index == 0 else f"a{sup(ell - 1)}"
-    role = "output" if layer.index == ctx.L - 1 else "hidden"
+    h = ctx.input_symbol(layer)
+    role = "output" if ctx.is_output(layer) else "hidden"
     act = layer.activation.name
-    blocks = [Heading(3, f"Layer {ell} (`{layer.name}`, {role}): {layer.n_in} → {layer.n_out}, {act}")]
-    lines = [f"z{sup(ell)} = {h} W{sup(ell)} + b{sup(ell)}      {_shape(layer.z)} = {_shape(layer.inputs)}·"
-             f"{_shape(layer.weight)} + ({layer.n_out})"]
+    blocks = [Heading(3, f"Layer {ell} (`{layer.name}`, {role}): {layer.n_in} → {layer.n_out}, {act}{_parts(layer)}")]
+    lines = [f"z{sup(ell)} = {h} W{sup(ell)} + b{sup(ell)}      {shape_of(layer.z)} = {shape_of(layer.inputs)}·"
+             f"{shape_of(layer.weight)} + ({layer.n_out})"]
     if layer.norm is not None:
         lines.append(f"u{sup(ell)} = g ⊙ z{sup(ell)} / √(mean_j z² + ε)      RMSNorm, ε = {layer.norm.eps:g}")
-    lines.append(f"a{sup(ell)} = {act}({'u' if layer.norm is not None else 'z'}{sup(ell)})      {_shape(layer.a)}")
+    lines.append(f"a{sup(ell)} = {act}({'u' if layer.norm is not None else 'z'}{sup(ell)})      {shape_of(layer.a)}")
     if not ctx.detailed(layer):
         quantities = [("h (input)", layer.inputs), ("W", layer.weight), ("b", layer.bias), ("z", layer.z)]
         if layer.norm is not None:
             quantities.append(("u (normalised)", layer.norm.output))
-        return [*blocks, Formulas(lines), _stats_table([*quantities, ("a", layer.a)], num)]
+        return [*blocks, Formulas(lines), stats_table([*quantities, ("a", layer.a)], num)]
     for s in range(ctx.n):
         for j in range(layer.n_out):
             terms = " + ".join(f"{num.f(hv)}·{num.f(w)}" for hv, w in zip(layer.inputs[s], layer.weight[:, j]))
@@ -132,8 +177,20 @@ def _forward_layer(ctx: _Context, layer: Any) -> list:
         for j in range(layer.n_out):
             pre = layer.pre_activation[s, j]
             lines.append(f"{ctx.at(f'a{sup(ell)}', s, j)} = {act}({num(pre)}) = {num(layer.a[s, j])}")
-    blocks += [Formulas(lines), _matrix_table(layer.weight, f"W{sup(ell)} = {layer.name}.weight", "input", "unit", num)]
+    blocks += [Formulas(lines), matrix_table(layer.weight, f"W{sup(ell)} = {layer.name}.weight", "input", "unit", num)]
     return blocks
+
+
+def _parts(layer: Any) -> str:
+    """The other layers of the block, where the network names them otherwise than ``FFNN(...)`` does."""
+    parts = []
+    if layer.norm is not None and layer.norm.name != f"{layer.name}.norm":
+        parts.append(f"RMSNorm `{layer.norm.name}`")
+    if layer.activation_name and layer.activation_name != f"{layer.name}.activation":
+        parts.append(f"activation `{layer.activation_name}`")
+    if not layer.activation_name:
+        parts.append("no activation layer: a = z")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _norm_forward_lines(ctx: _Context, layer: Any, s: int) -> list[str]:
@@ -155,13 +212,15 @@ def _loss(ctx: _Context) -> list:
     if t.regularizer is not None:
         lines += penalty_lines(t.regularizer, [layer.weight for layer in t.layers], t.penalty, num)
         lines.append(f"L = {num(t.data_loss)} + {num(t.penalty)} = {num(t.loss)}")
-    return [Heading(2, f"Loss: {t.loss_object.name}, with p = a{sup(ctx.L)}"), Formulas(lines)]
+    last = t.steps[-1]
+    p = f"a{sup(ctx.L)}" if _is_dense(last) else f"y of `{last.name}`"
+    return [Heading(2, f"Loss: {t.loss_object.name}, with p = {p}"), Formulas(lines)]
 
 
 # ---------------------------------------------------------------------------- backward
 def _backward_layer(ctx: _Context, layer: Any) -> list:
     ell = layer.index + 1
-    is_output = layer.index == ctx.L - 1
+    is_output = ctx.is_output(layer)
     title = f"Layer {ell} (`{layer.name}`{', output' if is_output else ''}): δ{sup(ell)} = ∂L/∂z{sup(ell)}"
     blocks: list = [Heading(3, title)]
     if is_output and ctx.trace.fused is not None:
@@ -180,7 +239,7 @@ def _backward_layer(ctx: _Context, layer: Any) -> list:
 def _fused_delta(ctx: _Context, layer: Any) -> list:
     num, t, ell = ctx.num, ctx.trace, layer.index + 1
     formula, why, write = head_formula(t.fused, t.y)
-    lines = [f"{formula}      {_shape(layer.delta)}      ({why})"]
+    lines = [f"{formula}      {shape_of(layer.delta)}      ({why})"]
     if ctx.detailed(layer):
         n, k = layer.delta.shape
         for s in range(n):
@@ -188,7 +247,7 @@ def _fused_delta(ctx: _Context, layer: Any) -> list:
                 sub = write(layer.a[s, j], t.y[s, j], n, k, num) + " = " if write else ""
                 lines.append(f"{ctx.at(f'δ{sup(ell)}', s, j)} = {sub}{num(layer.delta[s, j])}")
         return [Formulas(lines)]
-    return [Formulas(lines), _stats_table([(f"δ{sup(ell)}", layer.delta)], num, top=True)]
+    return [Formulas(lines), stats_table([(f"δ{sup(ell)}", layer.delta)], num, top=True)]
 
 
 def _chain_delta(ctx: _Context, layer: Any, is_output: bool) -> list:
@@ -198,19 +257,21 @@ def _chain_delta(ctx: _Context, layer: Any, is_output: bool) -> list:
     target = "∂L/∂u" if layer.norm is not None else "δ"
     if is_output:
         formula, write = loss_gradient_formula(ctx.trace.loss_object)
-        lines = [f"{formula}      {_shape(layer.grad_a)}"]
-    else:
-        k = ctx.trace.layers[ell].n_out  # units of the layer above
-        lines = [f"∂L/∂a{sup(ell)} = δ{sup(ell + 1)} W{sup(ell + 1)}ᵀ      {_shape(layer.grad_a)} = "
+        lines = [f"{formula}      {shape_of(layer.grad_a)}"]
+    elif _is_dense(ctx.above(layer)):
+        k = ctx.above(layer).n_out  # units of the layer above
+        lines = [f"∂L/∂a{sup(ell)} = δ{sup(ell + 1)} W{sup(ell + 1)}ᵀ      {shape_of(layer.grad_a)} = "
                  f"({ctx.n}×{k})·({k}×{layer.n_out})"]
+    else:
+        lines = [f"∂L/∂a{sup(ell)} = ∂L/∂h of `{ctx.above(layer).name}`      {shape_of(layer.grad_a)}"]
     grad_pre = layer.delta if layer.norm is None else layer.norm.grad_output
     if not ctx.detailed(layer):
         lines.append(f"{target}{sup(ell)} = ∂L/∂a{sup(ell)} ⊙ {layer.activation.name}'({pre}{sup(ell)})")
-        return [Formulas(lines), _stats_table([(f"∂L/∂a{sup(ell)}", layer.grad_a), (f"δ{sup(ell)}", layer.delta)],
+        return [Formulas(lines), stats_table([(f"∂L/∂a{sup(ell)}", layer.grad_a), (f"δ{sup(ell)}", layer.delta)],
                                               num, top=True)]
     if is_output:
         lines += _loss_gradient_lines(ctx, layer, write)
-    else:
+    elif _is_dense(ctx.above(layer)):
         lines += _upstream_lines(ctx, layer)
     lines += _activation_lines(ctx, layer, grad_pre, target)
     return [Formulas(lines)]
@@ -229,7 +290,7 @@ def _loss_gradient_lines(ctx: _Context, layer: Any, write: Any) -> list[str]:
 
 def _upstream_lines(ctx: _Context, layer: Any) -> list[str]:
     num, ell = ctx.num, layer.index + 1
-    above = ctx.trace.layers[layer.index + 1]
+    above = ctx.above(layer)
     lines = []
     for s in range(ctx.n):
         for j in range(layer.n_out):
@@ -265,25 +326,25 @@ def _activation_lines(ctx: _Context, layer: Any, grad_pre: np.ndarray, target: s
 def _norm_backward(ctx: _Context, layer: Any) -> list:
     num, ell, norm = ctx.num, layer.index + 1, layer.norm
     lines = [f"∂L/∂g = Σ_s ∂L/∂u ⊙ ẑ      ({layer.n_out}),   ẑ = z · r,  r = 1/√(mean z² + ε)",
-             f"δ{sup(ell)} = r (ĝ − ẑ · mean_j(ĝ ⊙ ẑ)),  ĝ = g ⊙ ∂L/∂u      {_shape(layer.delta)}"]
-    tables = [_stats_table([("∂L/∂u", norm.grad_output), ("∂L/∂g", norm.grad_scale), (f"δ{sup(ell)}", layer.delta)],
+             f"δ{sup(ell)} = r (ĝ − ẑ · mean_j(ĝ ⊙ ẑ)),  ĝ = g ⊙ ∂L/∂u      {shape_of(layer.delta)}"]
+    tables = [stats_table([("∂L/∂u", norm.grad_output), ("∂L/∂g", norm.grad_scale), (f"δ{sup(ell)}", layer.delta)],
                            num)]
     if ctx.detailed(layer):
-        tables = [_matrix_table(layer.delta, f"δ{sup(ell)}", "sample", "unit", num),
-                  _matrix_table(norm.grad_scale[None, :], f"∂L/∂g = {layer.name}.norm.scale gradient", "", "unit",
+        tables = [matrix_table(layer.delta, f"δ{sup(ell)}", "sample", "unit", num),
+                  matrix_table(norm.grad_scale[None, :], f"∂L/∂g = {layer.name}.norm.scale gradient", "", "unit",
                                 num)]
     return [Text("Through RMSNorm:"), Formulas(lines), *tables]
 
 
 def _parameter_gradients(ctx: _Context, layer: Any) -> list:
     num, ell = ctx.num, layer.index + 1
-    h = "x" if layer.index == 0 else f"a{sup(ell - 1)}"
+    h = ctx.input_symbol(layer)
     term, write_pen = penalty_gradient_term(ctx.trace.regularizer)
-    lines = [f"∂L/∂W{sup(ell)} = {h}ᵀ δ{sup(ell)}{term}      {_shape(layer.weight)} = "
+    lines = [f"∂L/∂W{sup(ell)} = {h}ᵀ δ{sup(ell)}{term}      {shape_of(layer.weight)} = "
              f"({layer.n_in}×{ctx.n})·({ctx.n}×{layer.n_out})",
              f"∂L/∂b{sup(ell)} = Σ_s δ{sup(ell)}[s,:]      ({layer.n_out})"]
     if not ctx.detailed(layer):
-        return [Formulas(lines), _stats_table([(f"∂L/∂W{sup(ell)}", layer.grad_weight),
+        return [Formulas(lines), stats_table([(f"∂L/∂W{sup(ell)}", layer.grad_weight),
                                               (f"∂L/∂b{sup(ell)}", layer.grad_bias)], num, top=False)]
     entries = [(i, j) for i in range(layer.n_in) for j in range(layer.n_out)]
     if len(entries) > _MAX_ENTRY_LINES:  # one worked entry: the largest
@@ -297,12 +358,12 @@ def _parameter_gradients(ctx: _Context, layer: Any) -> list:
         lines.append(f"∂L/∂b{sup(ell)}[{j}] = Σ_s δ{sup(ell)}[s,{j}] = {terms} = {num(layer.grad_bias[j])}" if ctx.n > 1
                      else f"∂L/∂b{sup(ell)}[{j}] = δ{sup(ell)}[{j}] = {num(layer.grad_bias[j])}")
     return [Formulas(lines),
-            _matrix_table(layer.grad_weight, f"∂L/∂W{sup(ell)} = gradient of {layer.name}.weight", "input", "unit", num)]
+            matrix_table(layer.grad_weight, f"∂L/∂W{sup(ell)} = gradient of {layer.name}.weight", "input", "unit", num)]
 
 
 def _weight_entry(ctx: _Context, layer: Any, i: int, j: int, write_pen: Any) -> str:
     num, ell = ctx.num, layer.index + 1
-    h = "x" if layer.index == 0 else f"a{sup(ell - 1)}"
+    h = ctx.input_symbol(layer)
     products = " + ".join(f"{num.f(layer.inputs[s, i])}·{num.f(layer.delta[s, j])}" for s in range(ctx.n))
     symbolic = f"{h}[{i}]·δ{sup(ell)}[{j}]" if ctx.n == 1 else f"Σ_s {h}[s,{i}]·δ{sup(ell)}[s,{j}]"
     text = f"∂L/∂W{sup(ell)}[{i},{j}] = {symbolic} = {products}"
@@ -315,37 +376,11 @@ def _weight_entry(ctx: _Context, layer: Any, i: int, j: int, write_pen: Any) -> 
 # ---------------------------------------------------------------------------- gradients
 def _gradients(ctx: _Context) -> list:
     num = ctx.num
-    rows = [[name, _shape(g), num(np.linalg.norm(g)), num(np.abs(g).max(initial=0))]
+    rows = [[name, shape_of(g), num(np.linalg.norm(g)), num(np.abs(g).max(initial=0))]
             for name, g in ctx.trace.grads().items()]
     return [Heading(2, "Gradients"),
             Text("What `model.compute_gradients(x, y)` returns for this batch (the same numbers):"),
             Table(["parameter", "shape", "‖∂L/∂θ‖", "max |∂L/∂θ|"], rows)]
-
-
-# ---------------------------------------------------------------------------- tables and text
-def _shape(a: np.ndarray) -> str:
-    return "(" + "×".join(str(d) for d in np.shape(a)) + ")"
-
-
-def _matrix_table(m: np.ndarray, caption: str, row_name: str, col_name: str, num: Numbers) -> Table:
-    m = np.atleast_2d(m)
-    header = [row_name] + [f"{col_name} {j}" if col_name else str(j) for j in range(m.shape[1])]
-    rows = [[str(i)] + [num(v) for v in row] for i, row in enumerate(m)]
-    return Table(header, rows, caption=f"{caption} {_shape(m)}")
-
-
-def _stats_table(quantities: list[tuple[str, np.ndarray]], num: Numbers, top: bool = False) -> Table:
-    header = ["array", "shape", "min", "max", "‖·‖"] + (["strongest units (|mean over rows|)"] if top else [])
-    rows = []
-    for name, arr in quantities:
-        arr = np.asarray(arr)
-        row = [name, _shape(arr), num(arr.min()), num(arr.max()), num(np.linalg.norm(arr))]
-        if top:
-            per_unit = np.abs(np.atleast_2d(arr)).mean(axis=0)
-            best = np.argsort(-per_unit, kind="stable")[:5]
-            row.append(", ".join(f"{j}: {num(per_unit[j])}" for j in best))
-        rows.append(row)
-    return Table(header, rows)
 
 
 def summary_text(trace: Any) -> str:
@@ -355,8 +390,14 @@ def summary_text(trace: Any) -> str:
     head += f"(data {trace.data_loss:.6g} + penalty {trace.penalty:.6g})"
     cols = f"{'layer':<10}{'sizes':<12}{'activation':<14}{'|z|':>10}{'|a|':>10}{'|delta|':>10}{'|dL/dW|':>10}{'|dL/db|':>10}"
     rows = [head, cols]
-    for layer in trace.layers:
-        norms = [np.linalg.norm(v) for v in (layer.z, layer.a, layer.delta, layer.grad_weight, layer.grad_bias)]
-        rows.append(f"{layer.name:<10}{f'{layer.n_in}->{layer.n_out}':<12}{layer.activation.name:<14}"
+    for step in trace.steps:
+        if _is_dense(step):
+            norms = [np.linalg.norm(v) for v in (step.z, step.a, step.delta, step.grad_weight, step.grad_bias)]
+            kind = step.activation.name
+        else:  # |h|, |y|, |dL/dy| (z, a, delta of a step) and no W, b
+            norms = [np.linalg.norm(v) if v is not None else np.nan
+                     for v in (step.inputs, step.output, step.grad_output)] + [np.nan, np.nan]
+            kind = step.kind
+        rows.append(f"{step.name:<10}{f'{step.n_in}->{step.n_out}':<12}{kind:<14}"
                     + "".join(f"{v:>10.4g}" for v in norms))
     return "\n".join(rows)

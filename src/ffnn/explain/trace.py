@@ -19,10 +19,12 @@ from typing import Any
 
 import numpy as np
 
-from ..losses import fused_head
+from ..activations import get as get_activation
+from ..layers import Activation, Dense, RMSNorm
 from ..validation import check_inputs, prepare_targets
+from .steps import StepTrace, rms_backward, rms_forward, step_backward, step_forward
 
-__all__ = ["BackpropTrace", "LayerTrace", "NormTrace", "backprop"]
+__all__ = ["BackpropTrace", "LayerTrace", "NormTrace", "StepTrace", "backprop"]
 
 
 @dataclass
@@ -36,6 +38,7 @@ class NormTrace:
     output: np.ndarray  # u = zhat g, (n, k)
     grad_output: np.ndarray | None = None  # dL/du, (n, k)
     grad_scale: np.ndarray | None = None  # dL/dg = sum over rows of dL/du * zhat, (k,)
+    name: str = ""  # the network's name of the RMSNorm layer, e.g. "layers.0.norm"
 
 
 @dataclass
@@ -56,11 +59,17 @@ class LayerTrace:
     grad_weight_penalty: np.ndarray | None = None  # the regulariser's term, or None
     grad_weight: np.ndarray | None = None  # their sum: what compute_gradients gives
     grad_bias: np.ndarray | None = None  # sum over rows of delta
-    grad_inputs: np.ndarray | None = None  # dL/dh = delta W^T (None for the first layer)
+    grad_inputs: np.ndarray | None = None  # dL/dh = delta W^T (None for the first trained layer)
+    layer_name: str = ""  # the network's name of the Dense layer ("layers.0" when empty)
+    activation_name: str = ""  # the network's name of the Activation layer; "" when there is none
 
     @property
     def name(self) -> str:
-        return f"layers.{self.index}"
+        return self.layer_name or f"layers.{self.index}"
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.a
 
     @property
     def n_in(self) -> int:
@@ -94,7 +103,8 @@ class BackpropTrace:
     fused: Any  # the fused output head the model uses, or None
     data_loss: float
     penalty: float
-    layers: list[LayerTrace] = field(default_factory=list)
+    layers: list[LayerTrace] = field(default_factory=list)  # the dense blocks
+    steps: list[Any] = field(default_factory=list)  # every block and step, in the network's order
 
     @property
     def loss(self) -> float:
@@ -102,7 +112,7 @@ class BackpropTrace:
 
     @property
     def output(self) -> np.ndarray:
-        return self.layers[-1].a
+        return self.steps[-1].output
 
     @property
     def n_samples(self) -> int:
@@ -111,11 +121,16 @@ class BackpropTrace:
     def grads(self) -> OrderedDict[str, np.ndarray]:
         """The gradients by name, keyed like ``model.compute_gradients`` (``"layers.0.weight"``...)."""
         out: OrderedDict[str, np.ndarray] = OrderedDict()
-        for layer in self.layers:
-            out[f"{layer.name}.weight"] = layer.grad_weight
-            out[f"{layer.name}.bias"] = layer.grad_bias
-            if layer.norm is not None:
-                out[f"{layer.name}.norm.scale"] = layer.norm.grad_scale
+        for step in self.steps:
+            if isinstance(step, LayerTrace):
+                out[f"{step.name}.weight"] = step.grad_weight
+                out[f"{step.name}.bias"] = step.grad_bias
+                if step.norm is not None:
+                    out[f"{step.norm.name}.scale"] = step.norm.grad_scale
+            else:
+                for local in step.layer.parameters():
+                    grad = step.grads.get(local)
+                    out[f"{step.name}.{local}"] = np.zeros_like(step.values[local]) if grad is None else grad
         return out
 
     def to_markdown(self, max_units: int = 16, digits: int = 4) -> str:
@@ -147,7 +162,9 @@ def backprop(model: Any, x: Any, y: Any) -> BackpropTrace:
 
     ``x`` is one sample shaped ``(n_in,)`` or rows ``(n, n_in)``; ``y`` is what
     ``model.compute_gradients`` takes: class labels (an int for one sample) or target rows.
-    The model is not changed (its stored gradients included).
+    Any stack of ``Dense``, ``Activation``, ``RMSNorm``, ``LayerNorm``, ``BatchNorm``,
+    ``Dropout`` and ``Normalization`` is traced, in inference mode. The model is not changed
+    (its stored gradients included).
 
     >>> import ffnn, ffnn.explain
     >>> model = ffnn.FFNN([2, 2, 1], ["relu", "sigmoid"], "bce", seed=0, dtype="float64")
@@ -156,20 +173,21 @@ def backprop(model: Any, x: Any, y: Any) -> BackpropTrace:
     True
     """
     X, Y, labels = _prepare(model, x, y)
-    params = _check_supported(model)
-    head = fused_head(model.activations[-1], model.loss)
-    layers = _forward(model, params, X)
-    data_loss = _output_delta(model, head, layers[-1], Y)
-    for i in range(len(layers) - 1, -1, -1):
-        _layer_backward(model, layers, i)
+    head = model.objective.head
+    steps = _forward(model.network, model.get_params(), X)
+    first = _first_trained(steps)
+    data_loss, grad = _output_backward(model, head, steps[-1], Y, need_input=len(steps) - 1 > first)
+    for k in range(len(steps) - 2, first - 1, -1):
+        grad = _step_backward(model, steps[k], grad, need_input=k > first)
+    dense = [step for step in steps if isinstance(step, LayerTrace)]
     penalty = 0.0
     if model.regularizer is not None:
-        penalty = float(model.regularizer.penalty(layer.weight for layer in layers))
-    return BackpropTrace(X, Y, labels, model.loss, model.regularizer, head, float(data_loss), penalty, layers)
+        penalty = float(model.regularizer.penalty(layer.weight for layer in dense))
+    return BackpropTrace(X, Y, labels, model.loss, model.regularizer, head, float(data_loss), penalty, dense, steps)
 
 
 def _prepare(model: Any, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    n_in, n_out = model.layer_sizes[0], model.layer_sizes[-1]
+    n_in, n_out = model.network.n_in, model.network.n_out
     x_arr = np.asarray(x)
     one_sample = x_arr.ndim == 1 and x_arr.shape[0] == n_in and n_in > 1
     if one_sample:
@@ -179,46 +197,80 @@ def _prepare(model: Any, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.nda
     X = check_inputs(x_arr, n_in, model.dtype)
     if np.ndim(y) == 0:  # one label or target for one sample
         y = np.reshape(y, 1)
+    y = model.targets.encode(y, n_out, model.loss)  # the model's classes and target scaling, as compute_gradients
     Y, labels = prepare_targets(y, len(X), n_out, model.dtype, model.loss.needs_probabilities)
     return X, Y, labels
 
 
-def _check_supported(model: Any) -> dict[str, np.ndarray]:
-    """The parameters by name, once it is clear that they are dense layers and RMSNorm scales only."""
-    params = model.get_params()
-    n_dense = len(model.layer_sizes) - 1
-    known = {f"layers.{i}.{p}" for i in range(n_dense) for p in ("weight", "bias", "norm.scale")}
-    unknown = [name for name in params if name not in known]
-    if unknown or len(model.activations) != n_dense:
-        raise ValueError(
-            "explain.backprop traces the layout FFNN(layer_sizes, activations, ...) builds: dense "
-            "layer i named layers.i (weight, bias, optional norm.scale), then its activation; this "
-            f"model's parameters {unknown} do not follow it (a stack from FFNN.from_layers?)"
-        )
-    return params
+def _blocks(network: Any) -> list[tuple[int, int]]:
+    """``(start, stop)`` of each block: ``Dense`` [``RMSNorm``] [``Activation``], or any other single layer."""
+    layers, spans, i = network.layers, [], 0
+    while i < len(layers):
+        stop = i + 1
+        if isinstance(layers[i], Dense):
+            if stop < len(layers) and isinstance(layers[stop], RMSNorm):
+                stop += 1
+            if stop < len(layers) and isinstance(layers[stop], Activation):
+                stop += 1
+        spans.append((i, stop))
+        i = stop
+    return spans
 
 
-def _forward(model: Any, params: dict[str, np.ndarray], X: np.ndarray) -> list[LayerTrace]:
-    layers, h = [], X
-    eps = float(getattr(model, "rmsnorm_eps", 1e-6))
-    for i, act in enumerate(model.activations):
-        W, b = params[f"layers.{i}.weight"], params[f"layers.{i}.bias"]
-        z = h @ W + b  # z = h W + b
-        scale = params.get(f"layers.{i}.norm.scale")
-        norm = None if scale is None else _norm_forward(z, scale, eps)
-        pre = z if norm is None else norm.output
-        a = np.array(act.forward(pre.copy()), copy=True)  # a = f(z) (or f(u))
-        layers.append(LayerTrace(i, act, h, W, b, z, a, norm))
-        h = a
-    return layers
+def _forward(network: Any, params: dict[str, np.ndarray], X: np.ndarray) -> list[Any]:
+    steps: list[Any] = []
+    h, n_dense = X, 0
+    for start, stop in _blocks(network):
+        layers, names = network.layers[start:stop], network.names[start:stop]
+        if isinstance(layers[0], Dense):
+            step = _dense_forward(n_dense, layers, names, params, h)
+            n_dense += 1
+        else:
+            step = step_forward(names[0], layers[0], params, h)
+        steps.append(step)
+        h = step.output
+    return steps
 
 
-def _norm_forward(z: np.ndarray, scale: np.ndarray, eps: float) -> NormTrace:
-    # r = 1 / sqrt(mean(z^2) + eps), zhat = z r, u = zhat g: the order RMSNorm computes in
-    r = np.einsum("ij,ij->i", z, z)[:, None] / z.shape[1]
-    r = 1 / np.sqrt(r + eps)
-    zhat = z * r
-    return NormTrace(scale, eps, r, zhat, zhat * scale)
+def _dense_forward(index: int, layers: list[Any], names: list[str], params: dict[str, np.ndarray],
+                   h: np.ndarray) -> LayerTrace:
+    """One dense block: ``z = h W + b``, then RMSNorm and the activation where the stack has them."""
+    W, b = params[f"{names[0]}.weight"], params[f"{names[0]}.bias"]
+    z = h @ W + b  # z = h W + b
+    norm = None
+    if len(layers) > 1 and isinstance(layers[1], RMSNorm):
+        r, zhat, u = rms_forward(z, params[f"{names[1]}.scale"], layers[1].eps)
+        norm = NormTrace(params[f"{names[1]}.scale"], layers[1].eps, r, zhat, u, name=names[1])
+    act = layers[-1].activation if isinstance(layers[-1], Activation) else get_activation("linear")
+    pre = z if norm is None else norm.output
+    a = np.array(act.forward(pre.copy()), copy=True)  # a = f(z) (or f(u))
+    act_name = names[-1] if isinstance(layers[-1], Activation) else ""
+    return LayerTrace(index, act, h, W, b, z, a, norm, layer_name=names[0], activation_name=act_name)
+
+
+def _first_trained(steps: list[Any]) -> int:
+    """The first step with parameters: below it no gradient is needed (as ``Sequential.backward``)."""
+    for k, step in enumerate(steps):
+        if isinstance(step, LayerTrace) or step.layer.parameters():
+            return k
+    return len(steps)
+
+
+def _output_backward(model: Any, head: Any, out: Any, Y: np.ndarray, need_input: bool) -> tuple[float, Any]:
+    """Loss and backward through the last step; returns ``(data loss, dL/d(its input))``."""
+    if isinstance(out, LayerTrace):
+        loss = _output_delta(model, head, out, Y)
+        return loss, _dense_gradients(model, out, need_input)
+    if head is not None:  # a standalone output activation with the model's fused head
+        p = np.empty_like(out.inputs)
+        loss = head.forward(out.inputs, Y, out=p)
+        out.output = p
+        delta = head.backward(p, Y, out=np.empty_like(p)).copy()
+        out.grad_inputs = delta if need_input else None
+        return float(loss), out.grad_inputs
+    loss = model.loss.value(out.output, Y)
+    grad = np.asarray(model.loss.gradient(out.output, Y)).astype(out.output.dtype, copy=False)
+    return float(loss), step_backward(out, grad, need_input)
 
 
 def _output_delta(model: Any, head: Any, out: LayerTrace, Y: np.ndarray) -> float:
@@ -231,13 +283,26 @@ def _output_delta(model: Any, head: Any, out: LayerTrace, Y: np.ndarray) -> floa
         return float(loss)
     loss = model.loss.value(out.a, Y)
     out.grad_a = np.asarray(model.loss.gradient(out.a, Y)).astype(out.a.dtype, copy=False)
-    out.delta = np.array(out.activation.backward(out.pre_activation, out.a, out.grad_a), copy=True)
+    _delta_from_grad_a(out)
     return float(loss)
 
 
-def _layer_backward(model: Any, layers: list[LayerTrace], i: int) -> None:
-    """Given ``delta`` of layer ``i``: its gradients, and ``delta`` of layer ``i - 1``."""
-    layer = layers[i]
+def _step_backward(model: Any, step: Any, grad: np.ndarray, need_input: bool) -> np.ndarray | None:
+    if isinstance(step, LayerTrace):
+        step.grad_a = grad
+        _delta_from_grad_a(step)
+        return _dense_gradients(model, step, need_input)
+    return step_backward(step, grad, need_input)
+
+
+def _delta_from_grad_a(layer: LayerTrace) -> None:
+    """``delta = dL/dz`` from ``dL/da``: the activation's backward, then RMSNorm's."""
+    grad_pre = np.array(layer.activation.backward(layer.pre_activation, layer.a, layer.grad_a), copy=True)
+    layer.delta = grad_pre if layer.norm is None else _norm_backward(layer.norm, grad_pre)
+
+
+def _dense_gradients(model: Any, layer: LayerTrace, need_input: bool) -> np.ndarray | None:
+    """Given ``delta``: ``dL/dW``, ``dL/db`` (with the penalty's term) and ``dL/dh`` if needed."""
     delta = layer.delta
     layer.grad_weight_data = layer.inputs.T @ delta  # dL/dW = h^T delta
     layer.grad_bias = np.ones(len(delta), dtype=delta.dtype) @ delta  # dL/db = sum over rows
@@ -247,20 +312,13 @@ def _layer_backward(model: Any, layers: list[LayerTrace], i: int) -> None:
         model.regularizer.add_gradient(layer.weight, penalty)  # lam sign(W) or lam W
         layer.grad_weight_penalty = penalty
         model.regularizer.add_gradient(layer.weight, layer.grad_weight)
-    if i == 0:
-        return
-    below = layers[i - 1]
-    layer.grad_inputs = delta @ layer.weight.T  # dL/dh = delta W^T
-    below.grad_a = layer.grad_inputs
-    grad_pre = np.array(below.activation.backward(below.pre_activation, below.a, below.grad_a), copy=True)
-    below.delta = grad_pre if below.norm is None else _norm_backward(below.norm, grad_pre)
+    if need_input:
+        layer.grad_inputs = delta @ layer.weight.T  # dL/dh = delta W^T
+    return layer.grad_inputs
 
 
 def _norm_backward(norm: NormTrace, grad_u: np.ndarray) -> np.ndarray:
     """``dL/dz`` through RMSNorm from ``dL/du``; sets ``dL/dg``."""
-    zhat, r = norm.normalised, norm.rms_inverse
     norm.grad_output = grad_u
-    norm.grad_scale = np.einsum("ij,ij->j", grad_u, zhat)  # dg = sum dL/du zhat
-    dzhat = grad_u * norm.scale
-    proj = np.einsum("ij,ij->i", dzhat, zhat)[:, None] / zhat.shape[1]
-    return (dzhat - zhat * proj) * r  # dz = r (dzhat - zhat mean(dzhat zhat))
+    dz, norm.grad_scale = rms_backward(grad_u, norm.normalised, norm.rms_inverse, norm.scale)
+    return dz
