@@ -57,11 +57,11 @@ def _unit_line(step: Any, s: int, j: int, num: Numbers, at: Any) -> str:
     """``y[s,j] = formula with numbers = value`` for one unit."""
     v, h, y = step.values, step.inputs[s, j], step.output[s, j]
     if step.kind == "normalization":
-        body = f"({num(h)} − {num(v['mean'][j])})·{num(v['inv_std'][j])}"
+        body = f"({num(h)} − {num.f(v['mean'][j])})·{num(v['inv_std'][j])}"
     elif step.kind == "layer_norm":
-        body = f"{num.f(v['scale'][j])}·({num(h)} − {num(v['mean'][s, 0])})·{num(v['inv_std'][s, 0])} + {num.f(v['shift'][j])}"
+        body = f"{num.f(v['scale'][j])}·({num(h)} − {num.f(v['mean'][s, 0])})·{num(v['inv_std'][s, 0])} + {num.f(v['shift'][j])}"
     elif step.kind == "batch_norm":
-        body = (f"{num.f(v['scale'][j])}·({num(h)} − {num(v['running_mean'][j])})·{num(v['inv_std'][j])} "
+        body = (f"{num.f(v['scale'][j])}·({num(h)} − {num.f(v['running_mean'][j])})·{num(v['inv_std'][j])} "
                 f"+ {num.f(v['shift'][j])}")
     elif step.kind == "rms_norm":
         body = f"{num.f(v['scale'][j])}·{num.f(h)}·{num(v['rms_inverse'][s, 0])}"

@@ -8,7 +8,9 @@ float64; the tests check every activation and loss pairing).
 
 Notation (rows are samples, weights are ``(n_in, n_out)``): for dense layer ``l``,
 ``z = h W + b``, optionally ``u = RMSNorm(z)``, ``a = f(z or u)``, and ``delta = dL/dz``;
-``h`` is the input ``x`` for the first layer and the previous layer's ``a`` after it.
+``h`` is what reaches the dense layer. Any other layer of the stack (Normalization, LayerNorm,
+BatchNorm, Dropout, an activation or RMSNorm on its own) is a ``StepTrace`` (see ``steps``);
+``BackpropTrace.steps`` holds both kinds in the network's order, in inference mode.
 """
 
 from __future__ import annotations
