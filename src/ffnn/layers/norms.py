@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..rowwise import row_sum
 from .base import LAYERS, Layer, Parameter, assign
 
 __all__ = ["RMSNorm", "LayerNorm", "BatchNorm"]
@@ -114,14 +115,28 @@ class RMSNorm(_ScaleShift):
         return f"RMSNorm({self.n_in if self.n_in is not None else '?'}, eps={self.eps})"
 
 
-def _normalise_backward(dxhat: np.ndarray, xhat: np.ndarray, inv_std: np.ndarray, axis: int) -> np.ndarray:
-    """``dL/dx`` of ``xhat = (x - mean) * inv_std`` with mean and variance taken along ``axis``.
+def _row_means(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Mean of each row, as one BLAS product with ones (NumPy's ``axis=1`` costs per row)."""
+    row_sum(a, out=out)
+    out *= 1.0 / a.shape[1]
+    return out
 
-    ``dx = inv_std * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))``, means along ``axis``.
-    """
-    mean_d = dxhat.mean(axis=axis, keepdims=True)
-    mean_dx = (dxhat * xhat).mean(axis=axis, keepdims=True)
-    return inv_std * (dxhat - mean_d - xhat * mean_dx)
+
+def _column_sums(a: np.ndarray, ones: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Sum of each column, as ``ones @ a`` (one BLAS call)."""
+    return np.matmul(ones, a, out=out)
+
+
+def _standardise_backward(dxhat: np.ndarray, xhat: np.ndarray, inv: np.ndarray, mean_d: np.ndarray,
+                          mean_dx: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``dL/dx`` of ``xhat = (x - mean) * inv`` given the means (along the normalised axis, shaped
+    to broadcast) of ``dxhat`` and ``dxhat * xhat``:
+    ``dx = inv * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat))``, written into ``out``."""
+    np.multiply(xhat, mean_dx, out=out)
+    np.subtract(dxhat, out, out=out)
+    out -= mean_d
+    out *= inv
+    return out
 
 
 @LAYERS.register("layer_norm", "layernorm")
@@ -136,17 +151,34 @@ class LayerNorm(_ScaleShift):
         self.eps = _check_eps(eps, "LayerNorm")
 
     def forward(self, x, training=False):
-        centred = x - x.mean(axis=1, keepdims=True)
-        var = np.mean(centred * centred, axis=1, keepdims=True)  # biased, as PyTorch
-        self._inv = 1.0 / np.sqrt(var + self.eps)
-        self._xhat = centred * self._inv
-        return self._xhat * self.scale + self.shift
+        # mean and var per row (biased, as PyTorch); xhat = (x - mean) / sqrt(var + eps); y = xhat g + b
+        n, k = x.shape
+        mean = _row_means(x, self._scratch("mean", (n,), x.dtype))
+        xhat = self._xhat = np.subtract(x, mean[:, None], out=self._scratch("xhat", x.shape, x.dtype))
+        inv = self._scratch("inv", (n, 1), x.dtype)
+        np.einsum("ij,ij->i", xhat, xhat, out=inv[:, 0])
+        inv *= 1.0 / k
+        inv += self.eps
+        np.sqrt(inv, out=inv)
+        np.reciprocal(inv, out=inv)
+        self._inv = inv
+        xhat *= inv
+        y = np.multiply(xhat, self.scale, out=self._scratch("y", x.shape, x.dtype))
+        y += self.shift
+        return y
 
     def backward(self, grad):
-        xhat = self._xhat
-        self.params["scale"].grad[...] = np.sum(grad * xhat, axis=0)  # dscale = sum dy xhat
-        self.params["shift"].grad[...] = np.sum(grad, axis=0)  # dshift = sum dy
-        return _normalise_backward(grad * self.scale, xhat, self._inv, axis=1)
+        xhat, n = self._xhat, len(grad)
+        ones = self._scratch("ones", (n,), grad.dtype, fill=1)
+        np.einsum("ij,ij->j", grad, xhat, out=self.params["scale"].grad)  # dscale = sum dy xhat
+        _column_sums(grad, ones, self.params["shift"].grad)  # dshift = sum dy
+        dxhat = np.multiply(grad, self.scale, out=self._scratch("dxhat", grad.shape, grad.dtype))
+        mean_d = _row_means(dxhat, self._scratch("mean_d", (n,), grad.dtype))[:, None]
+        mean_dx = self._scratch("mean_dx", (n, 1), grad.dtype)
+        np.einsum("ij,ij->i", dxhat, xhat, out=mean_dx[:, 0])
+        mean_dx *= 1.0 / grad.shape[1]
+        return _standardise_backward(dxhat, xhat, self._inv, mean_d, mean_dx,
+                                     self._scratch("dx", grad.shape, grad.dtype))
 
     def tensor_forward(self, h, leaf, training=False):
         centred = h - h.mean(axis=1, keepdims=True)
@@ -192,10 +224,16 @@ class BatchNorm(_ScaleShift):
             return {}
         return {"running_mean": self.running_mean, "running_var": self.running_var}
 
-    def _batch_statistics(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        mean = x.mean(axis=0)
-        centred = x - mean
-        return mean, np.mean(centred * centred, axis=0)
+    def _batch_statistics(self, x: np.ndarray, centred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and biased variance of each feature over the batch; ``centred`` gets ``x - mean``."""
+        n = len(x)
+        ones = self._scratch("ones", (n,), x.dtype, fill=1)
+        mean = _column_sums(x, ones, self._scratch("mean", (x.shape[1],), x.dtype))
+        mean *= 1.0 / n
+        np.subtract(x, mean, out=centred)
+        var = np.einsum("ij,ij->j", centred, centred, out=self._scratch("var", (x.shape[1],), x.dtype))
+        var *= 1.0 / n
+        return mean, var
 
     def _update_running(self, mean: np.ndarray, var: np.ndarray, n: int) -> None:
         if n < 2:
@@ -205,24 +243,38 @@ class BatchNorm(_ScaleShift):
         self.running_var[...] = (1 - m) * self.running_var + m * var * (n / (n - 1))
 
     def forward(self, x, training=False):
+        # xhat = (x - mean) / sqrt(var + eps) per feature; y = xhat g + b
         self._training = training
+        xhat = self._xhat = self._scratch("xhat", x.shape, x.dtype)
         if training:
-            mean, var = self._batch_statistics(x)
+            mean, var = self._batch_statistics(x, xhat)
             self._update_running(mean, var, len(x))
         else:
-            mean, var = self.running_mean, self.running_var
-        self._inv = 1.0 / np.sqrt(var + self.eps)
-        self._xhat = (x - mean) * self._inv
-        return self._xhat * self.scale + self.shift
+            var = self.running_var
+            np.subtract(x, self.running_mean, out=xhat)
+        inv = self._inv = np.add(var, self.eps, out=self._scratch("inv", var.shape, x.dtype))
+        np.sqrt(inv, out=inv)
+        np.reciprocal(inv, out=inv)
+        xhat *= inv
+        y = np.multiply(xhat, self.scale, out=self._scratch("y", x.shape, x.dtype))
+        y += self.shift
+        return y
 
     def backward(self, grad):
-        xhat = self._xhat
-        self.params["scale"].grad[...] = np.sum(grad * xhat, axis=0)  # dscale = sum dy xhat
-        self.params["shift"].grad[...] = np.sum(grad, axis=0)  # dshift = sum dy
-        dxhat = grad * self.scale
+        xhat, n = self._xhat, len(grad)
+        ones = self._scratch("ones", (n,), grad.dtype, fill=1)
+        np.einsum("ij,ij->j", grad, xhat, out=self.params["scale"].grad)  # dscale = sum dy xhat
+        _column_sums(grad, ones, self.params["shift"].grad)  # dshift = sum dy
+        dxhat = np.multiply(grad, self.scale, out=self._scratch("dxhat", grad.shape, grad.dtype))
         if not self._training:  # the statistics are constants: y is affine in x
-            return dxhat * self._inv
-        return _normalise_backward(dxhat, xhat, self._inv, axis=0)
+            dxhat *= self._inv
+            return dxhat
+        mean_d = _column_sums(dxhat, ones, self._scratch("mean_d", (grad.shape[1],), grad.dtype))
+        mean_d *= 1.0 / n
+        mean_dx = np.einsum("ij,ij->j", dxhat, xhat, out=self._scratch("mean_dx", (grad.shape[1],), grad.dtype))
+        mean_dx *= 1.0 / n
+        return _standardise_backward(dxhat, xhat, self._inv, mean_d, mean_dx,
+                                     self._scratch("dx", grad.shape, grad.dtype))
 
     def tensor_forward(self, h, leaf, training=False):
         if training:
