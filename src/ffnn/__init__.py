@@ -41,12 +41,12 @@ from .objective import Objective
 from .persistence import save_model
 from .threads import set_num_threads
 from .training import History, TrainingDivergedError
+from .version import __version__
 
 load = FFNN.load  # ffnn.load(path): a model written by model.save / ffnn.save_model
 
 # ffnn.Activation is the layer; activation *functions* live in ffnn.activations
 
-__version__ = "0.1.0"
 
 __all__ = [
     "FFNN",

@@ -31,6 +31,7 @@ from .io.model_file import (
     write_model_file,
 )
 from .targets import TargetCoder
+from .version import __version__
 
 __all__ = ["save_model", "load_model"]
 
@@ -43,8 +44,6 @@ def save_model(model: Any, path: str | os.PathLike) -> None:
     gives identical predictions and continues training bit for bit. An interrupted save
     leaves any previous file at ``path`` untouched; a model with NaN/inf parameters is refused.
     """
-    from . import __version__
-
     config = model.get_config()
     arrays = {PARAMS + name: value for name, value in model.get_params().items()}
     arrays.update({GRADS + name: value for name, value in model.get_grads().items()})

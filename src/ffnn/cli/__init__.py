@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
+    from ..version import __version__
 
     parser = _Parser(prog="ffnn", description="Train, inspect and study feedforward neural networks built on NumPy.")
     parser.add_argument("--version", action="version", version=f"ffnn {__version__}")
