@@ -14,6 +14,7 @@ The estimator is the state (``n_iter_``, ``loss_curve_``...), as in scikit-learn
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 from typing import Any
@@ -138,13 +139,19 @@ def _split(est: Any, X: Any, Y: np.ndarray, sw: np.ndarray | None):
     return X_train, Y_train, sw_train, (X_val, est._validation_targets(Y_val), sw_val)
 
 
+def _verbose_line(est: Any, text: str) -> None:
+    """With ``verbose``, one of scikit-learn's progress lines on standard output, as
+    ``MLPClassifier`` writes them (byte for byte: scripts parse them), not a log record."""
+    if est.verbose:
+        sys.stdout.write(text + "\n")
+
+
 def _update_no_improvement_count(est: Any, validation: tuple | None, logs: dict[str, float]) -> None:
     if validation is not None:
         score = est._validation_score(*validation)  # can be NaN
         est.validation_scores_.append(score)
         logs["val_score"] = score
-        if est.verbose:
-            print(f"Validation score: {score:f}")
+        _verbose_line(est, f"Validation score: {score:f}")
         if score < est.best_validation_score_ + est.tol:
             est._no_improvement_count += 1
         else:
@@ -171,16 +178,13 @@ def _trigger_stopping(est: Any, opt: Optimizer) -> bool:
     what = "Validation score" if est.early_stopping else "Training loss"
     msg = f"{what} did not improve more than tol={est.tol:f} for {est.n_iter_no_change:d} consecutive epochs."
     if not _adaptive_sgd(est, "adaptive"):
-        if est.verbose:
-            print(msg + " Stopping.")
+        _verbose_line(est, msg + " Stopping.")
         return True
     if opt.learning_rate <= 1e-6:
-        if est.verbose:
-            print(msg + " Learning rate too small. Stopping.")
+        _verbose_line(est, msg + " Learning rate too small. Stopping.")
         return True
     opt.learning_rate /= 5.0
-    if est.verbose:
-        print(msg + f" Setting learning rate to {opt.learning_rate:f}")
+    _verbose_line(est, msg + f" Setting learning rate to {opt.learning_rate:f}")
     return False
 
 
@@ -252,8 +256,7 @@ def _one_epoch(est: Any, opt: Optimizer, batches: Batches, step: BatchStep, orde
     est.loss_ = np.float64(total / n)
     est.t_ += n
     est.loss_curve_.append(est.loss_)
-    if est.verbose:
-        print(f"Iteration {est.n_iter_:d}, loss = {est.loss_:.8f}")
+    _verbose_line(est, f"Iteration {est.n_iter_:d}, loss = {est.loss_:.8f}")
     return {"loss": float(est.loss_), "learning_rate": opt.learning_rate}
 
 
