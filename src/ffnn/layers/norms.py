@@ -48,6 +48,13 @@ class _ScaleShift(Layer):
         if self.shifted:
             assign(self.params["shift"], np.zeros(self.n_features, dtype=dtype), dtype)
 
+    def _affine_backward(self, grad: np.ndarray, xhat: np.ndarray, ones: np.ndarray) -> np.ndarray:
+        """For ``y = xhat * scale + shift``: set ``dscale = sum dy xhat`` and ``dshift = sum dy``
+        (sums over the batch) and return ``dxhat = dy * scale`` (a scratch array)."""
+        np.einsum("ij,ij->j", grad, xhat, out=self.params["scale"].grad)
+        _column_sums(grad, ones, self.params["shift"].grad)
+        return np.multiply(grad, self.scale, out=self._scratch("dxhat", grad.shape, grad.dtype))
+
     @property
     def scale(self) -> np.ndarray:
         return self.params["scale"].data
@@ -170,9 +177,7 @@ class LayerNorm(_ScaleShift):
     def backward(self, grad):
         xhat, n = self._xhat, len(grad)
         ones = self._scratch("ones", (n,), grad.dtype, fill=1)
-        np.einsum("ij,ij->j", grad, xhat, out=self.params["scale"].grad)  # dscale = sum dy xhat
-        _column_sums(grad, ones, self.params["shift"].grad)  # dshift = sum dy
-        dxhat = np.multiply(grad, self.scale, out=self._scratch("dxhat", grad.shape, grad.dtype))
+        dxhat = self._affine_backward(grad, xhat, ones)
         mean_d = _row_means(dxhat, self._scratch("mean_d", (n,), grad.dtype))[:, None]
         mean_dx = self._scratch("mean_dx", (n, 1), grad.dtype)
         np.einsum("ij,ij->i", dxhat, xhat, out=mean_dx[:, 0])
@@ -263,9 +268,7 @@ class BatchNorm(_ScaleShift):
     def backward(self, grad):
         xhat, n = self._xhat, len(grad)
         ones = self._scratch("ones", (n,), grad.dtype, fill=1)
-        np.einsum("ij,ij->j", grad, xhat, out=self.params["scale"].grad)  # dscale = sum dy xhat
-        _column_sums(grad, ones, self.params["shift"].grad)  # dshift = sum dy
-        dxhat = np.multiply(grad, self.scale, out=self._scratch("dxhat", grad.shape, grad.dtype))
+        dxhat = self._affine_backward(grad, xhat, ones)
         if not self._training:  # the statistics are constants: y is affine in x
             dxhat *= self._inv
             return dxhat
