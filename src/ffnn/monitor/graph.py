@@ -14,26 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from ..neurons import neuron_scores, top_neurons
 from .stats import rounded_list
 
 __all__ = ["snapshot"]
-
-
-def _scores(mats: list[np.ndarray]) -> list[np.ndarray]:
-    sizes = [mats[0].shape[0]] + [m.shape[1] for m in mats]
-    scores = [np.zeros(n) for n in sizes]
-    for k, m in enumerate(mats):
-        for s, part in ((scores[k], m.sum(axis=1)), (scores[k + 1], m.sum(axis=0))):
-            top = part.max(initial=0.0)
-            if top > 0:
-                s += part / top
-    return scores
-
-
-def _pick(score: np.ndarray, limit: int) -> np.ndarray:
-    if len(score) <= limit:
-        return np.arange(len(score))
-    return np.sort(np.argsort(-score, kind="stable")[:limit])
 
 
 def _numbers(a: np.ndarray) -> list[float | None]:
@@ -45,7 +29,7 @@ def snapshot(dense: list[Any], neurons: int) -> dict[str, Any]:
     "grad_bias"}]}`` for the ``Dense`` layers ``dense`` (in order); matrices row-major over the
     kept (input, output) pairs."""
     weights = [np.abs(d.weight).astype(np.float64) for d in dense]
-    picks = [_pick(s, neurons) for s in _scores(weights)]
+    picks = [top_neurons(s, neurons) for s in neuron_scores(weights)]
     layers = []
     for k, d in enumerate(dense):
         rows, cols = np.ix_(picks[k], picks[k + 1])

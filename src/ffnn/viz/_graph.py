@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..neurons import neuron_scores, top_neurons
 from ._common import DenseView, image_shape_for, layer_title
 
 
@@ -67,27 +68,6 @@ class Graph:
         return all(e.all_zero for e in self.edges)
 
 
-def _scores(mats: list[np.ndarray]) -> list[np.ndarray]:
-    """Per-neuron importance: summed |value| of incoming plus outgoing connections, each part
-    scaled to a maximum of 1 so that a 784-wide fan-in does not drown the fan-out."""
-    sizes = [mats[0].shape[0]] + [m.shape[1] for m in mats]
-    scores = [np.zeros(n) for n in sizes]
-    for k, m in enumerate(mats):
-        out_sum, in_sum = m.sum(axis=1), m.sum(axis=0)
-        for s, part in ((scores[k], out_sum), (scores[k + 1], in_sum)):
-            top = part.max(initial=0.0)
-            if top > 0:
-                s += part / top
-    return scores
-
-
-def _pick(score: np.ndarray, limit: int) -> np.ndarray:
-    if len(score) <= limit:
-        return np.arange(len(score))
-    order = np.argsort(-score, kind="stable")  # ties: lower index first
-    return np.sort(order[:limit])
-
-
 def _input_labels(shown: np.ndarray, n: int, image_shape) -> list[str]:
     shape = image_shape_for(n, image_shape)
     if shape is None:
@@ -108,10 +88,10 @@ def build_graph(views: list[DenseView], by: str = "weight", max_neurons: int = 1
         raise ValueError(f"max_neurons and max_edges must be >= 1, got {max_neurons} and {max_edges}")
     weights = [np.abs(v.weight).astype(np.float64) for v in views]
     mats = weights if by == "weight" else [np.abs(v.grad_weight).astype(np.float64) for v in views]
-    scores = _scores(mats)
+    scores = neuron_scores(mats)
     if by == "grad":  # neurons without gradient (e.g. blank border pixels): rank by weight instead
-        scores = [s + 1e-6 * w for s, w in zip(scores, _scores(weights))]
-    picks = [_pick(s, max_neurons) for s in scores]
+        scores = [s + 1e-6 * w for s, w in zip(scores, neuron_scores(weights))]
+    picks = [top_neurons(s, max_neurons) for s in scores]
     sizes = [views[0].n_in] + [v.n_out for v in views]
     rows = [len(p) + (1 if len(p) < n else 0) for p, n in zip(picks, sizes)]
     n_rows = max(rows)
