@@ -217,3 +217,20 @@ def input_labels(model: Any, shown: np.ndarray, image_shape: Any = None) -> list
     if shape is None:
         return [f"x{i}" for i in shown]
     return [f"({i // shape[1]},{i % shape[1]})" for i in shown]
+
+
+def write_page(template: str, payload: dict[str, Any], path: str | os.PathLike) -> Path:
+    """Fill a self-contained page's ``__TITLE__`` and ``__DATA__`` (the payload as JSON, safe
+    inside a ``<script>``) and write it to ``path`` atomically (parent folders created)."""
+    import html
+    import json
+
+    from ..io.atomic import atomic_write_text
+
+    blob = json.dumps(payload, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
+    page = template.replace("__TITLE__", html.escape(payload["title"])).replace("__DATA__", blob)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, page)  # an interrupted write leaves any previous page intact
+    return path
+

@@ -11,14 +11,12 @@ its weights and gradients. When drawn, ``<body>`` carries ``data-drawn``, ``data
 
 from __future__ import annotations
 
-import html
-import json
 import math
 import os
 from pathlib import Path
 from typing import Any
 
-from ..io.atomic import atomic_write_text
+from ._common import write_page
 from ._dashboard_page import PAGE
 
 __all__ = ["training_dashboard"]
@@ -81,9 +79,4 @@ def training_dashboard(history: Any, path: str | os.PathLike, *, title: str | No
         "history": metrics,
         "health": h.get("health", []),
     }
-    blob = json.dumps(payload, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
-    page = PAGE.replace("__TITLE__", html.escape(payload["title"])).replace("__DATA__", blob)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, page)  # an interrupted write leaves any previous page intact
-    return path
+    return write_page(PAGE, payload, path)

@@ -10,16 +10,13 @@ When the drawing is done the page sets ``data-drawn``, ``data-nodes`` and ``data
 
 from __future__ import annotations
 
-import html
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..io.atomic import atomic_write_text
-from ._common import NEGATIVE, POSITIVE, dense_views, input_labels, recompute_gradients
+from ._common import NEGATIVE, POSITIVE, dense_views, input_labels, recompute_gradients, write_page
 from ._graph import Graph, build_graph
 from ._page import PAGE
 
@@ -50,12 +47,7 @@ def network_html(model: Any, path: str | os.PathLike, *, max_neurons: int = 32, 
                                               lambda shown: input_labels(model, shown, image_shape)))
                   for by in ("weight", "grad")},
     }
-    blob = json.dumps(payload, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")
-    page = PAGE.replace("__TITLE__", html.escape(payload["title"])).replace("__DATA__", blob)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, page)  # an interrupted write leaves any previous page intact
-    return path
+    return write_page(PAGE, payload, path)
 
 
 def _num(a: np.ndarray | None) -> list[float] | None:
