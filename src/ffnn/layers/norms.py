@@ -48,6 +48,18 @@ class _ScaleShift(Layer):
         if self.shifted:
             assign(self.params["shift"], np.zeros(self.n_features, dtype=dtype), dtype)
 
+    def _affine_forward(self, xhat: np.ndarray, inv: np.ndarray) -> np.ndarray:
+        """Given ``xhat = x - mean`` and ``inv = var + eps`` (both scratch arrays), finish the
+        normalisation in place (``inv`` becomes ``1 / sqrt(var + eps)``, kept for backward;
+        ``xhat`` is scaled by it) and return ``y = xhat * scale + shift``."""
+        np.sqrt(inv, out=inv)
+        np.reciprocal(inv, out=inv)
+        self._inv = inv
+        xhat *= inv
+        y = np.multiply(xhat, self.scale, out=self._scratch("y", xhat.shape, xhat.dtype))
+        y += self.shift
+        return y
+
     def _affine_backward(self, grad: np.ndarray, xhat: np.ndarray, ones: np.ndarray) -> np.ndarray:
         """For ``y = xhat * scale + shift``: set ``dscale = sum dy xhat`` and ``dshift = sum dy``
         (sums over the batch) and return ``dxhat = dy * scale`` (a scratch array)."""
@@ -166,13 +178,7 @@ class LayerNorm(_ScaleShift):
         np.einsum("ij,ij->i", xhat, xhat, out=inv[:, 0])
         inv *= 1.0 / k
         inv += self.eps
-        np.sqrt(inv, out=inv)
-        np.reciprocal(inv, out=inv)
-        self._inv = inv
-        xhat *= inv
-        y = np.multiply(xhat, self.scale, out=self._scratch("y", x.shape, x.dtype))
-        y += self.shift
-        return y
+        return self._affine_forward(xhat, inv)
 
     def backward(self, grad):
         xhat, n = self._xhat, len(grad)
@@ -257,13 +263,7 @@ class BatchNorm(_ScaleShift):
         else:
             var = self.running_var
             np.subtract(x, self.running_mean, out=xhat)
-        inv = self._inv = np.add(var, self.eps, out=self._scratch("inv", var.shape, x.dtype))
-        np.sqrt(inv, out=inv)
-        np.reciprocal(inv, out=inv)
-        xhat *= inv
-        y = np.multiply(xhat, self.scale, out=self._scratch("y", x.shape, x.dtype))
-        y += self.shift
-        return y
+        return self._affine_forward(xhat, np.add(var, self.eps, out=self._scratch("inv", var.shape, x.dtype)))
 
     def backward(self, grad):
         xhat, n = self._xhat, len(grad)
