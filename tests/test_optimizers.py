@@ -354,3 +354,42 @@ def test_bad_saved_optimizer_state_is_refused(state):
     opt.bind(np.zeros(2), np.zeros(2))
     with pytest.raises(ValueError, match="iterations|finite"):
         opt.load_state_dict(state)
+
+
+# ---------------------------------------------------------------- the update in slices
+SLICED_CASES = [
+    SGD(0.05),
+    Momentum(0.05, 0.9), Momentum(0.05, 0.9, nesterov=True),
+    Momentum(0.05, 0.9, convention="sklearn"), Momentum(0.05, 0.9, nesterov=True, convention="sklearn"),
+    Adam(0.05), Adam(0.05, convention="sklearn"),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("template", SLICED_CASES, ids=lambda o: f"{o.name}-{o.get_config()}")
+def test_an_update_in_slices_is_bit_for_bit_the_whole_vector_update(monkeypatch, template, dtype):
+    """``step`` walks big buffers one cache-sized slice at a time; every element must get
+    exactly the arithmetic of the one-slice update, the last (shorter) slice included."""
+    rng = np.random.default_rng(3)
+    w0 = rng.standard_normal(11).astype(dtype)
+    grads = rng.standard_normal((6, 11)).astype(dtype)
+
+    def run(slice_bytes):
+        monkeypatch.setattr(ffnn.optimizers, "UPDATE_SLICE_BYTES", slice_bytes)
+        opt = ffnn.optimizers.get(template.get_config())
+        params, grad_buf = w0.copy(), np.zeros_like(w0)
+        opt.bind(params, grad_buf)
+        assert opt._scratch.size == min(11, max(1, slice_bytes // params.itemsize))  # no full-size copy
+        for g in grads:
+            grad_buf[...] = g
+            opt.step()
+        return params, opt.state_dict()
+
+    whole, whole_state = run(1 << 20)
+    for slice_bytes in (1, 3 * np.dtype(dtype).itemsize, 4 * np.dtype(dtype).itemsize):
+        sliced, sliced_state = run(slice_bytes)
+        np.testing.assert_array_equal(sliced, whole)
+        assert sliced_state.keys() == whole_state.keys()
+        for key in whole_state:
+            np.testing.assert_array_equal(sliced_state[key], whole_state[key])
+    assert not np.array_equal(whole, w0)  # the update did something
