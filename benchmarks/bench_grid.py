@@ -203,7 +203,8 @@ def _do_job(runner, job: dict) -> dict:
     if job["job"] == "hello":
         from threadpoolctl import threadpool_info
 
-        pools = [{k: p.get(k) for k in ("user_api", "internal_api", "version", "num_threads")} for p in threadpool_info()]
+        pools = [{k: p.get(k) for k in ("user_api", "internal_api", "version", "num_threads", "architecture")}
+                 for p in threadpool_info()]
         return {"versions": runner.versions(), "threadpools": pools}
     if job["job"] == "threads":
         return {"threads": runner.threads_for(job["sizes"], job["batch_size"], job["fixed"])}
@@ -288,7 +289,9 @@ def machine() -> dict:
     except OSError:
         load = None
     return {"cpu": cpu, "cores": _cores(), "platform": platform.platform(), "python": platform.python_version(),
-            "numpy": np.__version__, "loadavg_at_start": load}
+            "numpy": np.__version__, "loadavg_at_start": load,
+            # the machine's environment may force OpenBLAS kernels (see docs/performance.md, "BLAS kernels")
+            "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}}
 
 
 def run(args) -> dict:
@@ -452,7 +455,9 @@ def summary(result: dict) -> str:
     pools = []
     for fw, info in result["frameworks"].items():
         vers = ", ".join(f"{k} {v}" for k, v in info.get("versions", {}).items())
-        blas = ", ".join(f"{p['internal_api']} {p['version'] or ''} ({p['num_threads']})" for p in info.get("threadpools", []))
+        blas = ", ".join(f"{p['internal_api']} {p['version'] or ''} ({p['num_threads']}"
+                         f"{', ' + p['architecture'] + ' kernels' if p.get('architecture') else ''})"
+                         for p in info.get("threadpools", []))
         pools.append(f"- {fw}: {vers}; thread pools at start: {blas or 'none visible'}")
     threads = ("threads: ffnn's own rule per cell (column *threads*; *all* = the BLAS default), PyTorch "
                f"{'and scikit-learn ' if s['sklearn_threads'] == 'same' else ''}set to the same count"
@@ -465,7 +470,8 @@ def summary(result: dict) -> str:
         "*products alone*: one step's matrix products timed alone (better of 1 and all threads) times the steps.",
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['platform']}, Python {m['python']}, NumPy {m['numpy']}; load "
         f"average {tuple(round(v, 2) for v in m['loadavg_at_start'] or ())} at start, "
-        f"{tuple(round(v, 2) for v in m.get('loadavg_at_end') or ())} at end; {result['wall_seconds']:.0f} s of timing.",
+        f"{tuple(round(v, 2) for v in m.get('loadavg_at_end') or ())} at end; {result['wall_seconds']:.0f} s of timing; "
+        f"OpenBLAS environment: {m.get('openblas_env') or 'none set'}.",
         *pools, *(f"- skipped {k}: {v}" for k, v in result["skipped"].items()),
     ])
 
