@@ -22,7 +22,7 @@ samples per second on the 10,000 test images (class probabilities, best of 5), s
 interleaved like training; the table shows the median over all jobs. Then once per framework:
 test accuracy after 10 epochs at batch 32.
 
-ffnn also runs with ``engine="autograd"`` (when ``ffnn.autograd.adapter`` imports and works),
+ffnn also runs with ``engine="autograd"`` (when a tiny fit with it works),
 ``rmsnorm=True`` and ``dtype="float64"``, so their costs are visible. Nothing here is asserted.
 """
 
@@ -90,9 +90,7 @@ class FfnnRunner:
         self.ffnn, self.data = ffnn, data
         self.variants = {k: v for k, v in FFNN_VARIANTS.items() if "engine" not in v}
         self.skipped = {}
-        try:  # the autograd engine is optional: time it only when it imports and trains
-            import ffnn.autograd.adapter  # noqa: F401
-
+        try:  # time the autograd engine only when it trains (a tiny fit)
             m = self._model(engine="autograd")
             m.fit(data["X_train"][:64], data["y_train"][:64], epochs=1, batch_size=32, verbose=0)
             self.variants["ffnn autograd"] = {"engine": "autograd"}
@@ -503,7 +501,7 @@ def parse_args(argv=None):
     p.add_argument("--batch-sizes", default="32,256,1024")
     p.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     p.add_argument("--variants", default=",".join(FFNN_VARIANTS), help="ffnn variants to time")
-    p.add_argument("--accuracy-epochs", type=int, default=10)
+    p.add_argument("--accuracy-epochs", type=int, default=10, help="epochs of the accuracy run (>= 1)")
     p.add_argument("--accuracy-batch", type=int, default=32)
     p.add_argument("--train-samples", type=int, default=0, help="use only the first N images (0: all)")
     p.add_argument("--quick", action="store_true",
@@ -513,6 +511,8 @@ def parse_args(argv=None):
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--data-dir", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
+    if args.accuracy_epochs < 1:
+        p.error("--accuracy-epochs must be at least 1")
     if args.quick:
         args.epochs, args.repeats, args.accuracy_epochs = 1, 1, 1
         args.batch_sizes, args.train_samples = "32,256", args.train_samples or 6000

@@ -514,8 +514,11 @@ def heatmap(result: dict, path: Path) -> None:
         bar.ax.minorticks_off()
         bar.ax.set_yticks(ticks, [f"{t:g}" for t in ticks])
     load = result["machine"]["loadavg_at_start"]
+    pools = result.get("frameworks", {}).get("ffnn", {}).get("threadpools", [])
+    kernels = next((p.get("architecture") for p in pools if p.get("internal_api") == "openblas"), None)
     fig.suptitle(f"{s['date'][:10]}, {s['samples']:,} MNIST images, median of {s['repeats']}"
-                 + (f", load {load[0]:.1f} at start" if load else ""), fontsize=9)
+                 + (f", load {load[0]:.1f} at start" if load else "")
+                 + (f", NumPy's OpenBLAS with {kernels} kernels" if kernels else ""), fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -559,6 +562,8 @@ def parse_args(argv=None):
     p.add_argument("--table", type=Path, help="the markdown table; default: beside the JSON, .md")
     p.add_argument("--heatmap", type=Path, help="the PNG; default: beside the JSON, .png ('' for none)")
     p.add_argument("--markdown", type=Path, help="a Markdown file whose bench_grid section is replaced")
+    p.add_argument("--replot", type=Path, metavar="JSON",
+                   help="no timing: redraw the heatmap (--heatmap, default beside it) of a saved run")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--data-dir", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -577,6 +582,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.worker:
         worker(args.worker, args.data_dir)
+        return 0
+    if args.replot:
+        picture = args.heatmap or args.replot.with_suffix(".png")
+        heatmap(json.loads(args.replot.read_text()), picture)
+        print(f"wrote {picture}")
         return 0
     result = run(args)
     text = table(result) + "\n\n" + summary(result)
