@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -49,7 +50,7 @@ def run(src: Path, args: argparse.Namespace) -> list[float]:
     code = CHILD
     for key, value in fields.items():
         code = code.replace("{" + key + "}", str(value))
-    env = {"PATH": "/usr/bin:/bin"}
+    env = {"PATH": "/usr/bin:/bin", **{k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}}
     if args.threads != "auto":
         env["OPENBLAS_NUM_THREADS"] = str(args.threads)
     out = subprocess.run([sys.executable, "-c", code, str(src)], capture_output=True, text=True, check=True,

@@ -322,3 +322,67 @@ def test_mnist_stack_with_batchnorm_layernorm_dropout_trains_saves_and_loads_bit
     np.testing.assert_array_equal(bn.running_mean, m.network.layers[1].running_mean)
     assert bn.running_mean.any() and not np.all(bn.running_var == 1)
     assert loaded.predict(X_test[:500]).tobytes() == m.predict(X_test[:500]).tobytes()
+
+
+# ---------------------------------------------------------------- the transposed input gradient
+WIDE = 128  # wide enough for dense.transposed_input_grad at small batches
+
+
+@pytest.fixture
+def avx512_kernels(monkeypatch):
+    """Make the rule see AVX-512 kernels whatever this machine's BLAS runs (the arithmetic is
+    the same either way; only which product form is faster depends on them)."""
+    from ffnn import threads
+
+    monkeypatch.setattr(threads, "blas_kernels", lambda: "SkylakeX")
+    monkeypatch.setattr(L.dense, "blas_kernels", lambda: "SkylakeX")
+
+
+def test_the_transposed_input_gradient_rule_covers_small_batches_on_wide_layers_only():
+    from ffnn.layers.dense import transposed_input_grad
+
+    def rule(*shape):
+        return transposed_input_grad(*shape, kernels="SkylakeX")
+
+    assert rule(16, 1024, 1024) and rule(32, 128, 128) and rule(64, 784, 512)
+    assert not rule(64, 128, 128)  # the usual form is as fast there
+    assert not rule(256, 1024, 1024)  # large batch: the usual form wins
+    assert not rule(16, 1024, 10)  # a narrow side: the usual form wins
+    for other in ("Haswell", "Zen", None):  # AVX2 kernels or unknown: always the usual form
+        assert not transposed_input_grad(16, 1024, 1024, kernels=other)
+
+
+def test_dense_input_gradient_is_the_same_in_both_forms(avx512_kernels):
+    layer = L.Dense(WIDE)
+    net = ffnn.Sequential([L.Dense(WIDE), layer])
+    net.build(WIDE, np.random.default_rng(0), np.float64)
+    rng = np.random.default_rng(1)
+    x, grad = rng.normal(size=(16, WIDE)), rng.normal(size=(16, WIDE))
+    net.forward(x, training=True)
+    dx = layer.backward(grad)
+    assert dx.flags.f_contiguous and not dx.flags.c_contiguous  # the transposed form ran
+    np.testing.assert_allclose(dx, grad @ layer.weight.T, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_layer_takes_the_transposed_input_gradient_between_wide_dense_layers(name, avx512_kernels):
+    """Dense(128) -> the layer -> Dense(128) at batch 8: the second Dense hands the layer a
+    column-major dx; both engines (autograd computes dx the usual way) must agree."""
+    def make(engine):
+        layer = EXAMPLES[name]() if name != "dense" else L.Dense(WIDE)
+        stack = [L.Dense(WIDE), layer, L.Activation("relu"), L.Dense(WIDE), L.Activation("tanh"),
+                 L.Dense(3), L.Activation("softmax")]
+        m = ffnn.FFNN.from_layers(10, stack, "cce", init="xavier", seed=3, dtype="float64", engine=engine)
+        if name == "normalization":
+            m.network.layers[1].adapt(np.random.default_rng(3).normal(size=(40, WIDE)))
+        return m
+
+    a, b = make("backprop"), make("autograd")
+    rng = np.random.default_rng(5)
+    X, Y = rng.normal(size=(8, 10)), np.eye(3)[rng.integers(0, 3, 8)]
+    for training in (False, True):
+        la, _ = a.objective.loss_and_gradients(X, Y, training=training)
+        lb, _ = b.objective.loss_and_gradients(X, Y, training=training)
+        assert la == pytest.approx(lb, rel=1e-12)
+        for (n, ga), gb in zip(a.get_grads().items(), b.get_grads().values()):
+            np.testing.assert_allclose(ga, gb, rtol=1e-10, atol=1e-13, err_msg=f"{n} training={training}")

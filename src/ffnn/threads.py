@@ -47,6 +47,8 @@ __all__ = [
     "SMALL_BATCH",
     "STEP_WORK_THRESHOLD",
     "WORK_THRESHOLD",
+    "AVX512_KERNELS",
+    "blas_kernels",
     "blas_threads",
     "choose_threads",
     "choose_threads_for_work",
@@ -151,6 +153,32 @@ def _controller() -> Any:
     except ImportError:
         return None
     return ThreadpoolController()
+
+
+#: OpenBLAS kernel families (threadpoolctl's ``architecture``) built on AVX-512.
+AVX512_KERNELS = frozenset({"skylakex", "cooperlake", "sapphirerapids"})
+
+
+@functools.lru_cache(maxsize=1)
+def blas_kernels() -> str | None:
+    """The kernel family NumPy's BLAS runs, as threadpoolctl reports it (OpenBLAS: e.g.
+    ``"Haswell"``, ``"SkylakeX"``); ``None`` when unknown (no threadpoolctl, another BLAS).
+
+    The kernels are part of the arithmetic (different kernels round differently) and decide
+    which form of a product is faster (``layers.dense.transposed_input_grad``). They are fixed
+    when NumPy loads its BLAS, by the CPU and ``OPENBLAS_CORETYPE``: see docs/performance.md,
+    "BLAS kernels".
+    """
+    controller = _controller()
+    if controller is None:
+        return None
+    libs = controller.select(user_api="blas").lib_controllers
+    libs = sorted(libs, key=lambda lib: "numpy" not in str(getattr(lib, "filepath", "")))  # NumPy's own first
+    for lib in libs:
+        arch = getattr(lib, "architecture", None)
+        if arch:
+            return str(arch)
+    return None
 
 
 def threads_used(n: int | None) -> int | None:

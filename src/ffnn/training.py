@@ -27,7 +27,7 @@ from .optimizers import Optimizer
 from .progress import ProgressBar
 from .schedules import Schedule
 from .sparse import is_sparse, n_rows, take_rows
-from .threads import blas_threads, choose_threads, threads_used
+from .threads import blas_kernels, blas_threads, choose_threads, threads_used
 
 __all__ = ["History", "TrainingDivergedError", "Data", "RunPlan", "plan_run", "train",
            "accuracy_kind", "count_correct"]
@@ -224,6 +224,7 @@ def train(
         threads = choose_threads(batch_size, net.dense_widths)  # one BLAS thread while a step's work is small
         with blas_threads(threads):
             history.params["blas_threads"] = threads_used(threads)  # part of the arithmetic: record it
+            history.params["blas_kernels"] = blas_kernels()  # so are the BLAS's kernels
             _run_epochs(run, data, epochs, batch_size, validation, history, lr_schedule,
                         initial_epoch, base_lr, owner)
     finally:
