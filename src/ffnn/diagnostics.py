@@ -24,6 +24,7 @@ import numpy as np
 
 from .callbacks import Callback
 from .layers import Activation, Normalization
+from .sparse import is_sparse
 
 __all__ = ["TrainingWarning", "HealthChecks", "UNSCALED", "EXPLODED", "PROBE_ROWS"]
 
@@ -64,7 +65,9 @@ class HealthChecks(Callback):
             return
         # a strided sample of ~256 rows in the data's own dtype: a scale 10x off shows at any
         # precision, and the check costs ~0.2 ms on MNIST (a float64 copy of 1,000 rows: ~5 ms)
-        sample = self.X[:: max(1, len(self.X) // 256)]
+        sample = self.X[:: max(1, self.X.shape[0] // 256)]
+        if is_sparse(sample):  # ~256 rows of a SciPy sparse X: small enough to densify
+            sample = sample.toarray()
         with np.errstate(over="ignore", invalid="ignore"):
             mean = np.abs(sample.mean(axis=0))
             std = sample.std(axis=0)

@@ -64,7 +64,7 @@ def weigh_classes(data: Data, class_weight: Any, dtype: np.dtype) -> Data:
     per_row = class_weights(class_weight, class_indices(data), max(2, data.Y.shape[1]))
     if data.weights is not None:
         per_row = per_row * data.weights
-    return Data(data.X, data.Y, data.labels, sample_weights(per_row, len(data.X), dtype, "class_weight"))
+    return Data(data.X, data.Y, data.labels, sample_weights(per_row, len(data.Y), dtype, "class_weight"))
 
 
 def choose_optimizer(current: Optimizer | None, optimizer: Any, learning_rate: float | None) -> Any:
@@ -90,6 +90,7 @@ def prepare_for(model: Any, X: Any, y: Any, name: str = "", sample_weight: Any =
     """``(X, y)`` checked and converted for ``model``: labels to unit indices (learning the
     classes first when ``learn``), regression targets standardised where the model does so."""
     net = model.network
+    net.check_input_kind(X)
     if learn:
         model.targets.learn(y, net.n_out, model.loss, name=f"y{name}")
     y_net = model.targets.encode(y, net.n_out, model.loss, name=f"y{name}")
@@ -131,7 +132,7 @@ def fit_model(model: Any, X: Any, y: Any, *, epochs: int, batch_size: int, learn
         if validation is not None:
             raise ValueError("give validation_data or validation_split, not both")
         groups = class_indices(data) if model.objective.accuracy_kind(data.labels is not None) else None
-        train_rows, val_rows = split_validation(len(data.X), validation_split, groups)
+        train_rows, val_rows = split_validation(len(data.Y), validation_split, groups)
         data, validation, user_y, val_user = (subset(data, train_rows), subset(data, val_rows),
                                               user_y[train_rows], user_y[val_rows])
     if class_weight is not None:
@@ -144,7 +145,7 @@ def fit_model(model: Any, X: Any, y: Any, *, epochs: int, batch_size: int, learn
         learning_rate=0.01 if learning_rate is None else learning_rate,
         lr_schedule=lr_schedule, early_stopping=early_stopping, callbacks=callbacks,
         has_validation=validation is not None,
-        record={"epochs": epochs, "batch_size": batch_size, "shuffle": bool(shuffle), "n_samples": len(data.X),
+        record={"epochs": epochs, "batch_size": batch_size, "shuffle": bool(shuffle), "n_samples": len(data.Y),
                 "seed": model.seed, "initial_epoch": start, "engine": model.engine,
                 "validation_split": float(validation_split), "sample_weight": sample_weight is not None,
                 "class_weight": class_weight if isinstance(class_weight, (str, type(None))) else
@@ -162,7 +163,7 @@ def fit_model(model: Any, X: Any, y: Any, *, epochs: int, batch_size: int, learn
         hooks.append(EpochMetrics(extra, outputs, (data.X, user_y, data.labels),
                                   None if validation is None else (validation.X, val_user, validation.labels)))
     recorder = None if watch is None else watch.recorder(
-        model.network, data.X, n_samples=len(data.X), batch_size=batch_size, epochs=epochs, initial_epoch=start,
+        model.network, data.X, n_samples=len(data.Y), batch_size=batch_size, epochs=epochs, initial_epoch=start,
         history=plan.history)
     try:
         train(model.objective, data, rng=model.rng, epochs=epochs, batch_size=batch_size, optimizer=plan.optimizer,

@@ -142,14 +142,14 @@ def lr_find(model: Any, X: Any, y: Any, *, start: float = 1e-7, end: float = 10.
     conservative = None if minimum is None else minimum / CONSERVATIVE_FACTOR
     choices = [v for v in (steepest, conservative) if v is not None]
     settings = {"start": lo, "end": hi, "steps": steps, "batch_size": batch_size, "smoothing": smoothing,
-                "diverge": diverge, "optimizer": opt.get_config(), "n_samples": len(data.X)}
+                "diverge": diverge, "optimizer": opt.get_config(), "n_samples": len(data.Y)}
     return LRFinderResult(seen, raw, smooth, min(choices) if choices else None, steepest, conservative, minimum,
                           stopped_early=stopped, settings=settings, seconds=time.perf_counter() - began)
 
 
 def _sweep(model, data, opt, rates, batch_size, smoothing, diverge):
     """One batch per rate; returns (rates seen, raw losses, smoothed losses, stopped early)."""
-    n = len(data.X)
+    n = len(data.Y)
     order = model.rng.permutation(n)
     cursor, avg, best = 0, 0.0, math.inf
     seen, raw, smooth = [], [], []

@@ -248,6 +248,7 @@ class FFNN:
     def forward(self, X: Any) -> np.ndarray:
         """The network's output for ``X`` shaped ``(n, n_inputs)``, in inference mode (regression
         outputs in the target's units when the model standardises them)."""
+        self.network.check_input_kind(X)
         X_checked = check_inputs(X, self.network.n_in, self.dtype, check_values=False)
         return self.targets.decode_output(_predict(self.network, X_checked, unchecked=X))
 

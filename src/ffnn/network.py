@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .layers import Layer, Parameter
+from .sparse import is_sparse
 
 __all__ = ["Sequential", "StateDictError", "LoadResult"]
 
@@ -175,6 +176,17 @@ class Sequential:
         layer's units (what decides a step's work, see ``threads.choose_threads``)."""
         dense = [layer for layer in self.layers if layer.parameters().get("weight") is not None]
         return [dense[0].n_in, *(layer.n_out for layer in dense)] if dense else [self.n_in or 0]
+
+    def check_input_kind(self, X: Any) -> None:
+        """Refuse a SciPy sparse ``X`` unless the first layer takes one (``Dense``): every
+        other layer needs dense rows, and densifying a large sparse matrix silently could
+        take gigabytes."""
+        if is_sparse(X) and not getattr(self.layers[0] if self.layers else None, "accepts_sparse", False):
+            first = type(self.layers[0]).__name__ if self.layers else "none"
+            raise TypeError(
+                f"a sparse X needs a Dense first layer (this network starts with {first}); "
+                "pass X.toarray() if it fits in memory"
+            )
 
     def zero_grad(self) -> None:
         if self.flat_grads is not None:

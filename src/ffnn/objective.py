@@ -26,6 +26,7 @@ from .layers import Activation, ScratchArrays
 from .losses import FusedHead, Loss, fused_head
 from .metrics import accuracy_kind, count_correct
 from .network import Sequential
+from .sparse import is_sparse
 
 __all__ = ["ENGINES", "Objective"]
 
@@ -84,7 +85,7 @@ class Objective:
         result = {"loss": self.loss.value(p, Y, weights) + self.penalty()}
         kind = self.accuracy_kind(labels is not None)
         if kind is not None:
-            result["accuracy"] = count_correct(p, Y, labels, kind) / len(X)
+            result["accuracy"] = count_correct(p, Y, labels, kind) / len(Y)
         return result
 
     def accuracy_kind(self, labels_given: bool) -> str | None:
@@ -125,7 +126,7 @@ class Objective:
             t.grad = None
         leaf = leaf_of.__getitem__
         layers = self.network.layers[:-1] if self.head is not None else self.network.layers
-        h = Tensor(x)
+        h = Tensor(x.toarray() if is_sparse(x) else x)  # a sparse batch: only its rows are densified
         for layer in layers:
             h = layer.tensor_forward(h, lambda p: leaf(id(p)), training)
         if self.head is not None:  # fused: the loss from the logits of the output layer

@@ -24,9 +24,10 @@ def subset(data: Data, rows: np.ndarray) -> Data:
 def prepare(X: Any, y: Any, n_in: int, n_out: int, dtype: np.dtype, loss: Any, name: str = "",
             sample_weight: Any = None) -> Data:
     """Inputs, targets (one-hot from class labels) and per-row weights, checked and converted."""
-    Xc = check_inputs(X, n_in, dtype, name=f"X{name}")
-    Y, labels = prepare_targets(y, len(Xc), n_out, dtype, loss.needs_probabilities, name=f"y{name}")
-    return Data(Xc, Y, labels, sample_weights(sample_weight, len(Xc), dtype, name=f"sample_weight{name}"))
+    Xc = check_inputs(X, n_in, dtype, name=f"X{name}")  # a SciPy sparse X stays sparse (CSR)
+    n = Xc.shape[0]
+    Y, labels = prepare_targets(y, n, n_out, dtype, loss.needs_probabilities, name=f"y{name}")
+    return Data(Xc, Y, labels, sample_weights(sample_weight, n, dtype, name=f"sample_weight{name}"))
 
 
 def sample_weights(sample_weight: Any, n: int, dtype: np.dtype, name: str = "sample_weight") -> np.ndarray | None:

@@ -256,7 +256,7 @@ def _run_epochs(run, data, epochs, batch_size, validation, history, lr_schedule,
         if lr_schedule is not None:
             optimizer.learning_rate = lr_schedule(epoch, base_lr, last)
         start = time.perf_counter()
-        order = run.rng.permutation(len(data.X)) if run.shuffle else None
+        order = run.rng.permutation(len(data.Y)) if run.shuffle else None
         bar = ProgressBar(batches.count, f"Epoch {epoch + 1}/{last}", enabled=run.verbose >= 1,
                           mode="line" if run.verbose >= 2 else "auto")
         logs = _one_epoch(run, batches, order, tally, bar, epoch)
@@ -290,7 +290,7 @@ def _one_epoch(run, batches, order, tally, bar, epoch) -> dict[str, float]:
     A non-finite loss, or non-finite weights after the epoch's last step, restore the weights
     of the epoch's start and raise ``TrainingDivergedError``."""
     objective, optimizer, hooks = run.objective, run.optimizer, run.hooks
-    net, n, bs = objective.network, len(batches.data.X), batches.batch_size
+    net, n, bs = objective.network, len(batches.data.Y), batches.batch_size
     snapshot = net.flat_params.copy()
     loss_sum = 0.0
     tally.start_epoch()
@@ -302,13 +302,13 @@ def _one_epoch(run, batches, order, tally, bar, epoch) -> dict[str, float]:
             bar.close()
             raise _diverged(f"the training loss became {loss}", epoch, b + 1, optimizer)
         optimizer.step()
-        loss_sum += loss * len(xb)
+        loss_sum += loss * len(yb)
         tally.add(output, yb, lb, b * bs)
         bar.update()
         if bar.enabled and b % 50 == 0:
             bar.set_postfix(f"loss={loss_sum / ((b + 1) * bs):.4f}")
         if hooks.per_batch:
-            hooks.batch_end(b, {"loss": loss, "size": len(xb)})
+            hooks.batch_end(b, {"loss": loss, "size": len(yb)})
     if not np.isfinite(net.flat_params).all():  # the last step can blow up unseen by any loss
         net.flat_params[...] = snapshot
         bar.close()
@@ -331,7 +331,7 @@ class _AccuracyTally:
     def __init__(self, kind: str | None, data: Data) -> None:
         self.kind, self._labels = kind, data.labels
         deferred = kind == "categorical" and data.labels is not None
-        self._predicted = np.empty(len(data.X), dtype=np.intp) if deferred else None
+        self._predicted = np.empty(len(data.Y), dtype=np.intp) if deferred else None
         self.needs_batch_labels = data.labels is not None and not deferred
         self._count = 0.0
 

@@ -62,6 +62,7 @@ class Dense(Layer):
     """
 
     keeps_nonfinite = True
+    accepts_sparse = True  # a SciPy sparse batch goes through scipy.sparse's own products
 
     def __init__(self, units: int, init: Any = None, bias_init: str | None = None) -> None:
         super().__init__()
