@@ -86,3 +86,42 @@ def test_huge_logits_give_finite_losses(dtype):
     assert np.isfinite(sig.forward(z, (y > 0).astype(dtype), np.empty_like(z)))
     assert np.isfinite(L.get("bce").value(A.Sigmoid()(z), y))
     assert np.all(np.isfinite(L.get("bce").gradient(A.Sigmoid()(z), y)))
+
+
+# ---------------------------------------------------------------- the Poisson deviance
+def test_poisson_loss_lives_in_the_core_with_both_engines_and_a_baseline():
+    from ffnn.autograd import Tensor
+
+    rng = np.random.default_rng(4)
+    loss = L.get("poisson")
+    assert isinstance(loss, L.HalfPoissonLogLink) and L.get("half_poisson_log_link").name == loss.name
+    z, y, w = rng.normal(size=(6, 2)), rng.poisson(2.0, (6, 2)).astype(float), rng.uniform(0.5, 2, 6)
+    y[0, 0] = 0.0  # 0 log 0 = 0
+    for weights in (None, w):
+        t = Tensor(z, requires_grad=True)
+        value = loss.tensor_value(t, y, weights)
+        value.backward()
+        assert float(value.data) == pytest.approx(loss.value(z, y, weights), rel=1e-12)
+        np.testing.assert_allclose(t.grad, loss.gradient(z, y, weights), rtol=1e-12)
+    mu = y.mean(axis=0)  # the best constant: the mean count
+    assert loss.baseline(y) == pytest.approx(loss.value(np.broadcast_to(np.log(mu), y.shape), y), rel=1e-12)
+    assert loss.baseline(np.zeros((4, 1))) == 0.0
+
+
+def test_a_poisson_model_loads_without_importing_the_sklearn_package(tmp_path):
+    import subprocess
+    import sys
+
+    pytest.importorskip("sklearn")
+    from ffnn.sklearn import FFNNRegressor
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((40, 3)), rng.poisson(2.0, 40).astype(float)
+    with pytest.warns(Warning):  # ConvergenceWarning after 3 iterations
+        reg = FFNNRegressor(loss="poisson", max_iter=3, random_state=0).fit(X, y)
+    path = tmp_path / "poisson.npz"
+    reg.model_.save(path)
+    code = ("import sys, numpy as np, ffnn; m = ffnn.load(sys.argv[1]); "
+            "assert 'ffnn.sklearn' not in sys.modules; print(type(m.loss).__name__)")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "HalfPoissonLogLink"

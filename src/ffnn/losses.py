@@ -39,6 +39,7 @@ __all__ = [
     "LOSSES",
     "Loss",
     "MeanSquaredError",
+    "HalfPoissonLogLink",
     "BinaryCrossentropy",
     "CategoricalCrossentropy",
     "FusedHead",
@@ -175,6 +176,39 @@ class CategoricalCrossentropy(Loss):
         prior = np.mean(y, axis=0, dtype=np.float64)  # predicting the class frequencies
         nonzero = prior[prior > 0]
         return float(-np.sum(nonzero * np.log(nonzero)))
+
+
+@LOSSES.register("half_poisson_log_link", "sklearn_poisson", "poisson")
+class HalfPoissonLogLink(Loss):
+    """Half the Poisson deviance of ``mu = exp(z)``, computed from the network output ``z``.
+
+    ``L = (1/n) sum_i w_i sum_j (exp(z_ij) - y_ij z_ij + y_ij log y_ij - y_ij)`` (0 log 0 = 0),
+    scikit-learn's ``loss="poisson"``; ``dL/dz = w (exp(z) - y) / n``. Working on ``z`` (a
+    linear output holding the log-mean) keeps it exact where ``mu`` underflows; the prediction
+    is ``exp(z)`` (``ffnn.sklearn.FFNNRegressor`` returns it). For counts and rates, ``y >= 0``.
+    """
+
+    def value(self, p, y, weights=None):
+        y_log_y = y * np.log(np.where(y > 0, y, 1))  # 0 log 0 = 0
+        terms = np.exp(p) - y * p + y_log_y - y
+        rows = terms.sum(axis=1)
+        return float((rows if weights is None else rows * weights).mean())
+
+    def gradient(self, p, y, weights=None):
+        grad = (np.exp(p) - y) / p.shape[0]
+        return grad if weights is None else grad * weights[:, None]
+
+    def tensor_value(self, p, y, weights=None):
+        y_log_y = y * np.log(np.where(y > 0, y, 1))
+        rows = (p.exp() - p * y + (y_log_y - y)).sum(axis=1)
+        return (rows * weights).mean() if weights is not None else rows.mean()
+
+    def baseline(self, y):
+        y = np.asarray(y, dtype=np.float64)
+        mu = y.mean(axis=0)  # predicting the mean count; a column of zeros costs 0 in the limit
+        log_mu = np.log(np.where(mu > 0, mu, 1.0))
+        y_log_y = y * np.log(np.where(y > 0, y, 1.0))
+        return float(np.sum(mu - mu * log_mu + y_log_y.mean(axis=0) - mu))
 
 
 class FusedHead:

@@ -9,8 +9,8 @@ scikit-learn's MLP losses are not all ffnn's losses with the same scale:
   ``(p - y) / n`` for every output, the gradient of ``0.5 * sum over outputs``: ``k / 2`` times
   ours (scikit-learn's ``loss_`` and its steps disagree by ``k`` with several outputs; we take
   its steps and report its ``loss_``);
-* half Poisson deviance with an exponential output: ``HalfPoissonLogLink`` below, on the
-  log-mean that the network outputs, the same numbers.
+* half Poisson deviance with an exponential output: ``ffnn.losses.HalfPoissonLogLink``, on
+  the log-mean that the network outputs, the same numbers.
 
 The solvers multiply ffnn's data gradient by ``grad_scale`` and its data loss by
 ``loss_scale``, which makes every step and every ``loss_`` scikit-learn's.
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..losses import LOSSES, Loss
+from ..losses import HalfPoissonLogLink
 
 __all__ = ["Head", "HalfPoissonLogLink", "classifier_head", "regressor_head"]
 
@@ -51,24 +51,3 @@ def regressor_head(loss: str, n_outputs: int) -> Head:
     if loss == "poisson":
         return Head("linear", HalfPoissonLogLink(), "exp", 1.0, 1.0)
     return Head("linear", "mse", "identity", 0.5, n_outputs / 2.0)
-
-
-@LOSSES.register("half_poisson_log_link", "sklearn_poisson")
-class HalfPoissonLogLink(Loss):
-    """Half the Poisson deviance of ``mu = exp(z)``, computed from the network output ``z``.
-
-    ``L = (1/n) sum_i w_i sum_j (exp(z_ij) - y_ij z_ij + y_ij log y_ij - y_ij)`` (0 log 0 = 0),
-    scikit-learn's ``loss="poisson"``; ``dL/dz = w (exp(z) - y) / n``. Working on ``z`` keeps
-    it exact where ``mu`` underflows, and the estimator's ``predict`` returns ``exp(z)``.
-    Registered here (``import ffnn.sklearn``) so models that use it save and load.
-    """
-
-    def value(self, p, y, weights=None):
-        y_log_y = y * np.log(np.where(y > 0, y, 1))  # 0 log 0 = 0
-        terms = np.exp(p) - y * p + y_log_y - y
-        rows = terms.sum(axis=1)
-        return float((rows if weights is None else rows * weights).mean())
-
-    def gradient(self, p, y, weights=None):
-        grad = (np.exp(p) - y) / p.shape[0]
-        return grad if weights is None else grad * weights[:, None]
