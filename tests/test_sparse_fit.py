@@ -78,3 +78,13 @@ def test_a_network_that_does_not_start_with_dense_refuses_sparse_inputs_clearly(
     m.fit(X.toarray(), y, epochs=1, verbose=0)
     with pytest.raises(TypeError, match="sparse X needs a Dense first layer"):
         m.predict(X)
+
+
+def test_explain_traces_rows_of_a_sparse_matrix():
+    from ffnn.explain import backprop
+
+    X, y = _data()
+    m = _model()
+    m.fit(X, y, epochs=1, verbose=0)
+    sparse, dense = backprop(m, X[:3], y[:3]), backprop(m, X[:3].toarray(), y[:3])
+    assert sparse.loss == pytest.approx(dense.loss, rel=1e-12)

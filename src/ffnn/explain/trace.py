@@ -23,6 +23,7 @@ import numpy as np
 
 from ..activations import get as get_activation
 from ..layers import Activation, Dense, RMSNorm
+from ..sparse import is_sparse
 from ..validation import check_inputs, prepare_targets
 from .steps import StepTrace, rms_backward, rms_forward, step_backward, step_forward
 
@@ -190,6 +191,8 @@ def backprop(model: Any, x: Any, y: Any) -> BackpropTrace:
 
 def _prepare(model: Any, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     n_in, n_out = model.network.n_in, model.network.n_out
+    if is_sparse(x):  # a trace shows every number of a few rows: those rows, densified
+        x = x.toarray()
     x_arr = np.asarray(x)
     one_sample = x_arr.ndim == 1 and x_arr.shape[0] == n_in and n_in > 1
     if one_sample:
