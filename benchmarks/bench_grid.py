@@ -562,6 +562,9 @@ def parse_args(argv=None):
     p.add_argument("--table", type=Path, help="the markdown table; default: beside the JSON, .md")
     p.add_argument("--heatmap", type=Path, help="the PNG; default: beside the JSON, .png ('' for none)")
     p.add_argument("--markdown", type=Path, help="a Markdown file whose bench_grid section is replaced")
+    p.add_argument("--numpy-kernels", action="store_true",
+                   help="run without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (NumPy's own kernel choice), "
+                        "parent and workers alike; the summary names the kernels each ran")
     p.add_argument("--replot", type=Path, metavar="JSON",
                    help="no timing: redraw the heatmap (--heatmap, default beside it) of a saved run")
     p.add_argument("--worker", help=argparse.SUPPRESS)
@@ -578,8 +581,26 @@ def parse_args(argv=None):
     return args
 
 
+FORCED_BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def _restart_with_numpy_kernels(argv) -> None:
+    """Re-run this command without the variables that force OpenBLAS's kernels, so the parent
+    (the products-alone floor) and every worker load NumPy's BLAS with its own kernel choice
+    (docs/performance.md, "BLAS kernels"). The kernels are fixed when NumPy loads, hence a
+    fresh process rather than a change of ``os.environ``."""
+    if not any(k in os.environ for k in FORCED_BLAS_VARIABLES):
+        return
+    env = {k: v for k, v in os.environ.items() if k not in FORCED_BLAS_VARIABLES}
+    args = sys.argv[1:] if argv is None else list(argv)
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *args], env)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.numpy_kernels and not args.worker:
+        _restart_with_numpy_kernels(argv)
     if args.worker:
         worker(args.worker, args.data_dir)
         return 0
