@@ -465,7 +465,8 @@ def describe(result: dict) -> str:
     m, s = result["machine"], result["settings"]
     blas = []
     for fw, info in result["frameworks"].items():
-        pools = ", ".join(f"{p['internal_api']} {p['version'] or ''} ({p['num_threads']} threads)".replace(" (", "(")
+        pools = ", ".join(f"{p['internal_api']} {p['version'] or ''} ({p['num_threads']} threads".replace(" (", "(")
+                          + (f", {p['architecture']} kernels)" if p.get("architecture") else ")")
                           for p in info["threadpools"])
         vers = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
         blas.append(f"- {fw}: {vers}; thread pools: {pools or 'none visible'}")
@@ -508,6 +509,9 @@ def parse_args(argv=None):
                    help="smoke test: 1 repeat of 1 epoch on 6,000 images, batch 32 and 256, 1 accuracy epoch")
     p.add_argument("--json", type=Path, help="default: benchmarks/results/<date>.json")
     p.add_argument("--markdown", type=Path, help="a Markdown file whose bench_compare section is replaced")
+    p.add_argument("--numpy-kernels", action="store_true",
+                   help="run without OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (NumPy's own kernel choice), "
+                        "parent and workers alike (docs/performance.md, 'BLAS kernels')")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--data-dir", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -529,6 +533,10 @@ def main(argv=None) -> int:
     if args.worker:
         worker(args.worker, args.data_dir)
         return 0
+    if args.numpy_kernels:
+        from blas_env import restart_with_numpy_kernels
+
+        restart_with_numpy_kernels(__file__, argv)
     result = run(args)
     text = table(result) + "\n\n" + describe(result)
     print(text)

@@ -581,26 +581,12 @@ def parse_args(argv=None):
     return args
 
 
-FORCED_BLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-
-
-def _restart_with_numpy_kernels(argv) -> None:
-    """Re-run this command without the variables that force OpenBLAS's kernels, so the parent
-    (the products-alone floor) and every worker load NumPy's BLAS with its own kernel choice
-    (docs/performance.md, "BLAS kernels"). The kernels are fixed when NumPy loads, hence a
-    fresh process rather than a change of ``os.environ``."""
-    if not any(k in os.environ for k in FORCED_BLAS_VARIABLES):
-        return
-    env = {k: v for k, v in os.environ.items() if k not in FORCED_BLAS_VARIABLES}
-    args = sys.argv[1:] if argv is None else list(argv)
-    sys.stdout.flush()
-    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), *args], env)
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.numpy_kernels and not args.worker:
-        _restart_with_numpy_kernels(argv)
+        from blas_env import restart_with_numpy_kernels
+
+        restart_with_numpy_kernels(__file__, argv)
     if args.worker:
         worker(args.worker, args.data_dir)
         return 0
