@@ -88,3 +88,43 @@ def test_explain_traces_rows_of_a_sparse_matrix():
     m.fit(X, y, epochs=1, verbose=0)
     sparse, dense = backprop(m, X[:3], y[:3]), backprop(m, X[:3].toarray(), y[:3])
     assert sparse.loss == pytest.approx(dense.loss, rel=1e-12)
+
+
+MALFORMED = r"""
+import sys, numpy as np, scipy.sparse as sp
+import ffnn
+data, indptr = np.ones(3), np.array([0, 2, 3], np.int32)
+indices = np.array([0, 5_000_000, 2], np.int32)  # a column far outside the width: SciPy does not check
+case = sys.argv[1]
+bad = {"csr": lambda: sp.csr_matrix((data, indices, indptr), shape=(2, 4)),
+       "csc": lambda: sp.csc_matrix((data, indices, indptr), shape=(4, 2)).T,
+       "coo": lambda: sp.coo_matrix((np.ones(2), (np.array([0, 1]), np.array([0, 1]))), shape=(2, 4))}[case]()
+if case == "coo":
+    bad.col[1] = 10**6  # edited after construction
+try:
+    if sys.argv[2] == "fit":
+        ffnn.FFNN([4, 3, 2], ["relu", "softmax"], "cce").fit(bad, [0, 1], epochs=1, verbose=0)
+    elif sys.argv[2] == "predict":
+        ffnn.FFNN([4, 3, 2], ["relu", "softmax"], "cce").predict(bad)
+    else:
+        from ffnn.sklearn import FFNNClassifier
+        FFNNClassifier(max_iter=2).fit(bad, [0, 1])
+except ValueError as err:
+    print(err)
+"""
+
+
+@pytest.mark.parametrize("case", ["csr", "csc", "coo"])
+@pytest.mark.parametrize("call", ["fit", "predict", "sklearn"])
+def test_a_malformed_sparse_matrix_is_refused_before_scipy_reads_outside_it(case, call):
+    """SciPy's compiled products crash the process on out-of-range indices, so this runs in a
+    child process: it must exit normally with our message."""
+    import subprocess
+    import sys
+
+    if call == "sklearn":
+        pytest.importorskip("sklearn")
+    out = subprocess.run([sys.executable, "-c", MALFORMED, case, call], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "X is a malformed sparse" in out.stdout and ("index" in out.stdout or "indices" in out.stdout), (
+        out.stdout + out.stderr[-2000:])

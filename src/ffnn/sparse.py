@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["is_sparse", "n_rows", "take_rows", "as_csr", "check_finite_sparse"]
+__all__ = ["is_sparse", "n_rows", "take_rows", "as_csr", "check_structure", "check_finite_sparse"]
 
 
 def is_sparse(x: Any) -> bool:
@@ -39,10 +39,38 @@ def take_rows(x: Any, idx: np.ndarray, out: np.ndarray | None = None) -> Any:
     return x.take(idx, axis=0, out=out, mode="clip")
 
 
-def as_csr(x: Any, dtype: Any) -> Any:
-    """``x`` as CSR (cheap row slices) of ``dtype``, copying only what must change."""
+def as_csr(x: Any, dtype: Any, name: str = "X") -> Any:
+    """``x`` as CSR (cheap row slices) of ``dtype``, copying only what must change; its
+    structure is checked first (``check_structure``)."""
+    check_structure(x, name)
     csr = x if x.format == "csr" else x.tocsr()
     return csr.astype(dtype, copy=False)
+
+
+def check_structure(x: Any, name: str = "X") -> None:
+    """Raise ``ValueError`` unless the index arrays of ``x`` describe a valid sparse matrix.
+
+    SciPy builds a CSR/CSC matrix from user arrays without checking that every column index is
+    below the width (nor does it after the arrays are edited in place); its compiled products
+    and conversions then read outside the arrays and crash the process. So every index is
+    checked against the shape once, before any of them is used: CSR/CSC/BSR with SciPy's own
+    full check, COO by its coordinates, other formats after a conversion to COO in NumPy code.
+    """
+    fmt = x.format
+    try:
+        if fmt in ("csr", "csc", "bsr"):
+            x.check_format(full_check=True)
+            return
+        coo = x if fmt == "coo" else x.tocoo()
+        n_rows, n_cols = coo.shape
+        row, col = np.asarray(coo.row), np.asarray(coo.col)
+        if not (row.shape == col.shape == np.asarray(coo.data).shape):
+            raise ValueError("row, column and data arrays differ in length")
+        for idx, bound, what in ((row, n_rows, "row"), (col, n_cols, "column")):
+            if idx.size and (idx.min() < 0 or idx.max() >= bound):
+                raise ValueError(f"a {what} index lies outside 0..{bound - 1}")
+    except ValueError as err:
+        raise ValueError(f"{name} is a malformed sparse {fmt} matrix ({err}); rebuild it with scipy.sparse") from None
 
 
 def check_finite_sparse(x: Any, name: str = "X") -> None:

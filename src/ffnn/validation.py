@@ -148,7 +148,7 @@ def _check_sparse_inputs(X: Any, n_features: int, dtype: np.dtype, name: str, ch
     if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or X.dtype == bool) or np.iscomplexobj(X.data):
         raise TypeError(f"{name} must hold real numbers, got a sparse matrix of dtype {X.dtype}")
     with np.errstate(over="ignore", invalid="ignore"):
-        csr = as_csr(X, dtype)
+        csr = as_csr(X, dtype, name)
     if check_values:
         check_finite_sparse(csr, name)
     return csr
