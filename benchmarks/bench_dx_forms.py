@@ -1,6 +1,7 @@
 """The two forms of a dense layer's input gradient, ``dz @ W.T`` and ``(W @ dz.T).T``, per shape.
 
-Run: ``.venv/bin/python benchmarks/bench_dx_forms.py`` (the environment's kernels), and
+Run: ``.venv/bin/python benchmarks/bench_dx_forms.py`` (the environment's kernels; ``DT=64`` in
+the environment for float64), and
 ``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv/bin/python benchmarks/bench_dx_forms.py``
 (NumPy's own choice); see docs/performance.md, "The input gradient at small batches".
 
@@ -10,6 +11,7 @@ form pays for its column-major layout), at 1 and 2 BLAS threads. Nothing is asse
 """
 
 import numpy as np, time, threadpoolctl, sys, os
+DT = np.float64 if os.environ.get("DT") == "64" else np.float32
 rng = np.random.default_rng(0)
 def t(f, reps=100):
     for _ in range(3): f()
@@ -21,9 +23,9 @@ kern = threadpoolctl.threadpool_info()[0].get("architecture")
 print("kernels", kern)
 for (k, n) in [(1024, 1024), (512, 512), (784, 512), (128, 128), (64, 64), (1024, 10), (64, 10)]:
     for m in (16, 32, 64, 256, 1024):
-        dz = rng.standard_normal((m, n), dtype=np.float32); W = rng.standard_normal((k, n), dtype=np.float32)
-        z = rng.standard_normal((m, k), dtype=np.float32); out = np.empty((m, k), np.float32)
-        dx = np.empty((m, k), np.float32); dxT = np.empty((k, m), np.float32)
+        dz = rng.standard_normal((m, n), dtype=DT); W = rng.standard_normal((k, n), dtype=DT)
+        z = rng.standard_normal((m, k), dtype=DT); out = np.empty((m, k), DT)
+        dx = np.empty((m, k), DT); dxT = np.empty((k, m), DT)
         row = []
         for th in (1, 2):
             with threadpoolctl.threadpool_limits(th, "blas"):

@@ -330,12 +330,12 @@ WIDE = 128  # wide enough for dense.transposed_input_grad at small batches
 
 @pytest.fixture
 def avx512_kernels(monkeypatch):
-    """Make the rule see AVX-512 kernels whatever this machine's BLAS runs (the arithmetic is
-    the same either way; only which product form is faster depends on them)."""
-    from ffnn import threads
-
-    monkeypatch.setattr(threads, "blas_kernels", lambda: "SkylakeX")
-    monkeypatch.setattr(L.dense, "blas_kernels", lambda: "SkylakeX")
+    """Let the rule decide by the shapes alone, as under AVX-512 kernels in float32, whatever
+    this machine's BLAS runs and whatever the test's dtype (float64 here, for tight tolerances):
+    the arithmetic is the same either way; only which product form is faster depends on them."""
+    rule = L.dense.transposed_input_grad
+    monkeypatch.setattr(L.dense, "transposed_input_grad",
+                        lambda batch, n_in, units, kernels="", dtype=None: rule(batch, n_in, units, kernels="SkylakeX"))
 
 
 def test_the_transposed_input_gradient_rule_covers_small_batches_on_wide_layers_only():
@@ -350,6 +350,7 @@ def test_the_transposed_input_gradient_rule_covers_small_batches_on_wide_layers_
     assert not rule(16, 1024, 10)  # a narrow side: the usual form wins
     for other in ("Haswell", "Zen", None):  # AVX2 kernels or unknown: always the usual form
         assert not transposed_input_grad(16, 1024, 1024, kernels=other)
+    assert not transposed_input_grad(16, 1024, 1024, kernels="SkylakeX", dtype=np.float64)  # float32 only
 
 
 def test_dense_input_gradient_is_the_same_in_both_forms(avx512_kernels):
