@@ -16,6 +16,7 @@ TORCH_ACTS = {
     "gelu": lambda z: torch.nn.functional.gelu(z, approximate="tanh"),
     "gaussian": lambda z: torch.exp(-z * z), "softplus": torch.nn.functional.softplus,
     "softmax": lambda z: torch.softmax(z, dim=1),
+    "selu": torch.nn.functional.selu, "mish": torch.nn.functional.mish,
 }
 
 
@@ -53,3 +54,11 @@ def test_matches_pytorch(hidden, head, rmsnorm):
     assert ours == pytest.approx(theirs, rel=1e-10)
     for name in grads:
         np.testing.assert_allclose(grads[name], tgrads[name], rtol=1e-8, atol=1e-12, err_msg=name)
+
+
+def test_every_trainable_activation_has_a_pytorch_oracle():
+    from ffnn.activations import ACTIVATIONS
+
+    trainable = [n for n in ACTIVATIONS.names() if not getattr(ACTIVATIONS.get_class(n), "zero_gradient", False)]
+    missing = sorted(set(trainable) - set(TORCH_ACTS))
+    assert not missing, f"add these activations to TORCH_ACTS: {missing}"

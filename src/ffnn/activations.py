@@ -332,6 +332,48 @@ class Softplus(Activation):
         return z.softplus()
 
 
+@ACTIVATIONS.register("selu")
+class SELU(Activation):
+    """Scaled ELU (Klambauer et al. 2017): ``lambda z`` for ``z > 0``, ``lambda alpha (exp(z) - 1)``
+    otherwise, with PyTorch's constants; with ``init="normal"`` of variance ``1 / n_in`` (LeCun)
+    it keeps activations near zero mean and unit variance through deep stacks."""
+
+    ALPHA = 1.6732632423543772848170429916717
+    SCALE = 1.0507009873554804934193349852946
+    output_range = (-SCALE * ALPHA, math.inf)
+
+    def forward(self, z, out=None):
+        neg = (self.SCALE * self.ALPHA) * np.expm1(np.minimum(z, 0))  # never overflows
+        return _into(out, np.where(z > 0, self.SCALE * z, neg))
+
+    def backward(self, z, a, grad, out=None):
+        # f'(z) = lambda for z > 0, lambda alpha exp(z) = a + lambda alpha otherwise
+        slope = np.where(z > 0, self.SCALE, a + self.SCALE * self.ALPHA).astype(z.dtype, copy=False)
+        return np.multiply(grad, slope, out=out)
+
+    def tensor_forward(self, z):
+        negative_part = z.where(z < 0, 0.0)
+        return (z * self.SCALE).where(z.data > 0, (negative_part.exp() - 1) * (self.SCALE * self.ALPHA))
+
+
+@ACTIVATIONS.register("mish")
+class Mish(Activation):
+    """``f(z) = z tanh(softplus(z))`` (Misra 2019), smooth and non-monotonic like SiLU."""
+
+    output_range = (-0.309, math.inf)
+
+    def forward(self, z, out=None):
+        return _into(out, z * np.tanh(np.logaddexp(0, z)))
+
+    def backward(self, z, a, grad, out=None):
+        t = np.tanh(np.logaddexp(0, z))
+        # d/dz = tanh(sp) + z (1 - tanh(sp)^2) sigmoid(z), sp = softplus(z)
+        return np.multiply(grad, t + z * (1 - t * t) * _sigmoid(z), out=out)
+
+    def tensor_forward(self, z):
+        return z * z.softplus().tanh()
+
+
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1 + np.tanh(0.5 * z))
 

@@ -26,7 +26,7 @@ __all__ = ["DYING", "SATURATING", "SATURATION", "watch_kind", "Watcher", "Activa
 
 # Activations whose units can get stuck in their negative regime: a unit is dead when its output
 # was never positive (for relu: 0 for every sample, so no gradient passes through it).
-DYING = ("relu", "leaky_relu", "elu", "gelu", "silu")
+DYING = ("relu", "leaky_relu", "elu", "selu", "gelu", "silu", "mish")
 SATURATING = ("sigmoid", "tanh")  # bounded: a unit near either end of the range passes almost no gradient
 SATURATION = 0.99  # an output beyond 99 % of the range (from its middle): |a - mid| > 0.99 * half-range
 
