@@ -288,3 +288,15 @@ def test_plot_reads_a_table_by_label(species, tmp_path, capsys):
     assert rc == 0 and (tmp_path / "g.png").stat().st_size > 1000
     rc, _, err = run(capsys, "plot", "filters", model, "--out", tmp_path / "f.png")
     assert rc == 1 and "the 4 inputs are the columns of a table (sepal length, sepal width, petal length, ...)" in err
+
+
+def test_train_can_leave_out_rows_with_missing_cells(species, tmp_path, capsys):
+    text = species.read_text().splitlines()
+    text[3] = ",".join(["" if i == 1 else c for i, c in enumerate(text[3].split(","))])  # an empty cell
+    text[5] = ",".join(["NA" if i == 0 else c for i, c in enumerate(text[5].split(","))])
+    holes = tmp_path / "holes.csv"
+    holes.write_text("\n".join(text) + "\n")
+    rc, _, err = run(capsys, "train", "--data", holes, "--label", "species", "--epochs", 1)
+    assert rc != 0 and "empty cell (missing values: pass missing='drop' (ffnn train --missing drop)" in err
+    rc, _, err = run(capsys, "train", "--data", holes, "--label", "species", "--epochs", 1, "--missing", "drop")
+    assert rc == 0 and "left out 2 row(s) with a missing cell" in err

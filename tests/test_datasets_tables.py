@@ -116,3 +116,42 @@ def test_fractional_labels_forced_to_classes_become_text(tmp_path):
 def test_named_image_data_are_images(tmp_path):
     data = load_split("mnist")
     assert data.images is True and data.task.task == "classify" and data.feature_names is None
+
+
+# ---------------------------------------------------------------- missing cells
+MISSING_TABLE = "a,b,label\n1,2,x\n3,,y\n5,6,NA\n7,8,y\nnan,10,x\n11,12,y\n13,?,x\n15,16,x\n17,N/A,y\n19,20,\n"
+
+
+def test_missing_cells_are_refused_by_default_with_the_way_out(tmp_path):
+    p = _csv(tmp_path, MISSING_TABLE)
+    with pytest.raises(DatasetError, match=r"line 3, column b: empty cell \(missing values: pass missing='drop'"):
+        read_csv_table(p, label="label")
+    with pytest.raises(DatasetError, match=r"line 3, column b: '\?' is not a number \(missing values"):
+        read_csv_table(_csv(tmp_path, "a,b,label\n1,2,x\n13,?,x\n", "q.csv"), label="label")
+    with pytest.raises(ValueError, match="missing must be one of"):
+        read_csv_table(p, label="label", missing="impute")
+
+
+def test_missing_drop_leaves_out_every_row_with_a_missing_cell_and_counts_them(tmp_path):
+    p = _csv(tmp_path, MISSING_TABLE)
+    table = read_csv_table(p, label="label", missing="drop")
+    # kept: lines 2 (1,2,x), 5 (7,8,y), 7 (11,12,y), 9 (15,16,x); the other six have an empty,
+    # NA, nan, ?, N/A or missing-label cell
+    np.testing.assert_array_equal(table.X, np.array([[1, 2], [7, 8], [11, 12], [15, 16]], np.float32))
+    np.testing.assert_array_equal(table.y, ["x", "y", "y", "x"])
+    assert table.dropped_rows == 6
+    X, y = load_csv(p, label="label", missing="drop")
+    np.testing.assert_array_equal(X, table.X)
+    np.testing.assert_array_equal(y, [0, 1, 1, 0])
+    # only the columns read count: choosing feature "a" alone keeps the rows whose b is missing
+    only_a = read_csv_table(p, label="label", features=["a"], missing="drop")
+    assert only_a.dropped_rows == 3 and len(only_a.X) == 7
+    with pytest.raises(DatasetError, match="every one of its 2 data rows has a missing cell"):
+        read_csv_table(_csv(tmp_path, "a,b\n1,\n,2\n", "all.csv"), label="b", missing="drop")
+
+
+def test_load_split_drops_and_reports(tmp_path):
+    rows = "".join(f"{i},{i % 3},{'c' if i % 2 else 'd'}\n" for i in range(40))
+    p = _csv(tmp_path, "a,b,label\n" + rows + "1,,c\n2,NA,d\n")
+    data = load_split(p, label="label", missing="drop")
+    assert data.dropped_rows == 2 and len(data.y_train) + len(data.y_test) == 40

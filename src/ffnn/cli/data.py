@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
@@ -21,6 +22,9 @@ def add_data_arguments(p: argparse.ArgumentParser, required: bool = False) -> No
                         "(a,b) are targets of one regression (default: -1, the last column)")
     p.add_argument("--header", choices=["auto", "yes", "no"], default="auto",
                    help="does the CSV have a header row (default: auto, a first row of text above numbers)")
+    p.add_argument("--missing", choices=["error", "drop"], default="error",
+                   help="CSV cells that are empty or NA/N/A/nan/null/none/?: stop with an error naming the "
+                        "first (default), or drop: leave out every row that has one")
     p.add_argument("--test-size", type=float, default=0.2,
                    help="share of a single table held out for testing, scored only at the end (default: 0.2)")
     p.add_argument("--split-seed", type=int, default=0,
@@ -53,8 +57,13 @@ def read_data(args: argparse.Namespace, task: str | None = None):
     """The ``Dataset`` (arrays, task, column names) that ``args.data`` names."""
     from ..datasets import load_split
 
-    return load_split(args.data, label=label_arg(args.label), header=header_arg(args.header),
-                      test_size=args.test_size, seed=args.split_seed, task=task)
+    data = load_split(args.data, label=label_arg(args.label), header=header_arg(args.header),
+                      test_size=args.test_size, seed=args.split_seed, task=task,
+                      missing=getattr(args, "missing", "error"))
+    if data.dropped_rows:
+        n = len(data.y_train) + len(data.y_test)
+        print(f"ffnn: left out {data.dropped_rows} row(s) with a missing cell; {n} remain", file=sys.stderr)
+    return data
 
 
 def load_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -135,6 +135,7 @@ class Dataset:
     feature_names: list[str] | None = None
     label_names: list[str] | None = None
     images: bool | None = None
+    dropped_rows: int = 0  # rows of a CSV table left out for a missing cell (``missing="drop"``)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         return self.X_train, self.y_train, self.X_test, self.y_test
@@ -147,12 +148,13 @@ class Dataset:
         return np.unique(np.concatenate([self.y_train, self.y_test]))
 
 
-def read_table(path: str | Path, label: LabelSpec = -1, header: bool | None = None) -> Table:
+def read_table(path: str | Path, label: LabelSpec = -1, header: bool | None = None, missing: str = "error") -> Table:
     """A ``Table`` (labels as written, column names where a header has them) from a ``.csv``
-    (``.tsv``, ``.txt``), ``.npz`` (arrays ``X``, ``y``) or ``.npy`` file."""
+    (``.tsv``, ``.txt``), ``.npz`` (arrays ``X``, ``y``) or ``.npy`` file. ``missing`` applies
+    to CSV cells (see ``load_csv``); arrays never hold missing values (NaN is refused)."""
     path = Path(path)
     if path.suffix.lower() in (".csv", ".tsv", ".txt"):
-        return read_csv_table(path, label=label, header=header)
+        return read_csv_table(path, label=label, header=header, missing=missing)
     if label is not None and not isinstance(label, (int, np.integer, str)):
         raise DatasetError(f"{path}: several label columns are read from a CSV file only")
     X, y = load_table(path, label=label, header=header)
@@ -167,6 +169,7 @@ def load_split(
     test_size: float = 0.2,
     seed: int | None = 0,
     task: str | None = None,
+    missing: str = "error",
 ) -> Dataset:
     """Like ``load_dataset``, with the labels kept as written, the task chosen (``choose_task``,
     or ``task`` when given) and the column names of a table.
@@ -178,7 +181,7 @@ def load_split(
     ('task: classification (labels are text: setosa, versicolor, virginica)', ['sepal length (cm)', ...])
     """
     if _single_table(source):
-        return _split_table(Path(source), label, header, test_size, seed, task)
+        return _split_table(Path(source), label, header, test_size, seed, task, missing)
     if label is not None and not isinstance(label, (int, np.integer, str)):
         raise DatasetError(f"{source}: several label columns are read from a CSV file only")
     X_train, y_train, X_test, y_test = load_dataset(source, label=label, header=header, test_size=test_size,
@@ -208,8 +211,8 @@ def _named_key(name: str) -> str:
 
 
 def _split_table(path: Path, label: LabelSpec, header: bool | None, test_size: float, seed: int | None,
-                 task: str | None) -> Dataset:
-    table = read_table(path, label=label, header=header)
+                 task: str | None, missing: str = "error") -> Dataset:
+    table = read_table(path, label=label, header=header, missing=missing)
     if table.y is None:
         raise DatasetError(f"{path}: no label column; give one with label=...")
     choice = choose_task(table.y, task)
@@ -223,7 +226,7 @@ def _split_table(path: Path, label: LabelSpec, header: bool | None, test_size: f
     train, test = train[:, 0], test[:, 0]
     csv = path.suffix.lower() in (".csv", ".tsv", ".txt")
     return Dataset(table.X[train], y[train], table.X[test], y[test], choice, table.feature_names,
-                   table.label_names, images=False if csv else None)
+                   table.label_names, images=False if csv else None, dropped_rows=table.dropped_rows)
 
 
 def _labels_for(y: np.ndarray, choice: TaskChoice) -> np.ndarray:

@@ -27,11 +27,15 @@ from ..io.bounded import open_regular
 from .arrays import check_label_arg
 from .idx import DatasetError
 
-__all__ = ["Table", "read_csv_table", "csv_header", "load_csv"]
+__all__ = ["Table", "read_csv_table", "csv_header", "load_csv", "MISSING_TOKENS"]
 
 
 _CHUNK_CELLS = 1 << 18  # cells parsed to numbers at a time: the text of a chunk is all that is held
 _MAX_TEXT_CLASSES = 65536  # more distinct text labels than this is not a column of class names
+# What ``missing="drop"`` counts as a missing cell (compared case-insensitively, spaces stripped).
+MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "?"})
+MISSING_CHOICES = ("error", "drop")
+_MISSING_HINT = "missing values: pass missing='drop' (ffnn train --missing drop) to leave such rows out"
 
 
 def _number(cell: str) -> float | None:
@@ -90,9 +94,10 @@ def _bad_feature_cell(cells: list[list[str]], lines: list[int], names: list[str]
     for line, row in zip(lines, cells):
         for name, cell in zip(names, row):
             if cell == "":
-                return DatasetError(f"{path}, line {line}, column {name}: empty cell (missing values are not supported)")
+                return DatasetError(f"{path}, line {line}, column {name}: empty cell ({_MISSING_HINT})")
             if _number(cell) is None:
-                return DatasetError(f"{path}, line {line}, column {name}: {cell!r} is not a number")
+                hint = f" ({_MISSING_HINT})" if cell.lower() in MISSING_TOKENS else ""
+                return DatasetError(f"{path}, line {line}, column {name}: {cell!r} is not a number{hint}")
     return DatasetError(f"{path}: could not parse the features as numbers")
 
 
@@ -133,7 +138,7 @@ class _Labels:
     def add(self, cells: list[str], lines: list[int]) -> None:
         for line, cell in zip(lines, cells):
             if cell == "":
-                raise DatasetError(f"{self.path}, line {line}: missing label")
+                raise DatasetError(f"{self.path}, line {line}: missing label ({_MISSING_HINT})")
         values = [_number(c) for c in cells]
         if self.numeric and any(v is None for v in values):
             self.numeric, self.numbers, self.lines = False, [], []
@@ -172,12 +177,14 @@ class Table:
     ``y`` is ``None`` (no label column), 1-D (one label column: text as ``str``, whole numbers
     as int64, other numbers as float64) or 2-D float64 (several label columns, one per
     column). ``feature_names`` and ``label_names`` come from the header (``None`` without one).
+    ``dropped_rows`` counts the rows ``missing="drop"`` left out.
     """
 
     X: np.ndarray
     y: np.ndarray | None
     feature_names: list[str] | None
     label_names: list[str] | None
+    dropped_rows: int = 0  # rows left out for a missing cell (``missing="drop"``)
 
     @property
     def text_labels(self) -> bool:
@@ -238,8 +245,11 @@ def _feature_columns(names: list[str], header: bool, label_indices: list[int], f
 
 
 def _open_csv(path: Path, label: list[int | str] | None, header: bool | None, delimiter: str | None, dtype: Any,
-              features: Sequence[str] | None = None):
-    """Parse the file: ``(X, labels per label column, names, header, label indices, feature indices)``."""
+              features: Sequence[str] | None = None, missing: str = "error"):
+    """Parse the file: ``(X, labels per label column, names, header, label indices, feature
+    indices, rows dropped for a missing cell)``."""
+    if missing not in MISSING_CHOICES:
+        raise ValueError(f"missing must be one of {MISSING_CHOICES}, got {missing!r}")
     with open_regular(path, DatasetError) as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as f:
         rows, first, second = _first_rows(f, path, delimiter)
         if first is None:
@@ -258,8 +268,9 @@ def _open_csv(path: Path, label: list[int | str] | None, header: bool | None, de
         keep = _feature_columns(names, bool(header), indices, features, path)
         if indices and not keep:
             raise DatasetError(f"{path}: no feature columns besides the label")
-        X, ys = _parse_table(itertools.chain(ahead, rows), names, indices, keep, path, np.dtype(dtype))
-    return X, ys, names, bool(header), indices, keep
+        X, ys, dropped = _parse_table(itertools.chain(ahead, rows), names, indices, keep, path, np.dtype(dtype),
+                                      drop_missing=missing == "drop")
+    return X, ys, names, bool(header), indices, keep, dropped
 
 
 def read_csv_table(
@@ -269,6 +280,7 @@ def read_csv_table(
     delimiter: str | None = None,
     dtype: Any = np.float32,
     features: Sequence[str] | None = None,
+    missing: str = "error",
 ) -> Table:
     """A ``Table`` from a CSV file, its labels kept as written.
 
@@ -276,7 +288,7 @@ def read_csv_table(
     must be numbers), or ``None``. Text labels come back as strings, whole numbers as int64
     (``1, 2, 3`` stays ``1, 2, 3``), others as float64; the header's names are kept.
     ``features`` (header names) reads just those columns as features, in that order, and
-    ignores the others. Errors as in ``load_csv``.
+    ignores the others. Errors and ``missing`` as in ``load_csv``.
 
     >>> table = read_csv_table("iris.csv", label="species")  # doctest: +SKIP
     >>> table.y[:2], table.feature_names  # doctest: +SKIP
@@ -284,20 +296,21 @@ def read_csv_table(
     """
     path = Path(path)
     columns = _label_list(label)
-    X, ys, names, header, indices, keep = _open_csv(path, columns, header, delimiter, dtype, features)
+    X, ys, names, header, indices, keep, dropped = _open_csv(path, columns, header, delimiter, dtype, features,
+                                                             missing)
     feature_names = [names[i] for i in keep] if header else None
     label_names = [names[i] for i in indices] if header and indices else None
     if not ys:
-        return Table(X, None, feature_names, None)
+        return Table(X, None, feature_names, None, dropped)
     results = [labels.result() for labels in ys]
     if len(results) == 1:
         y, classes = results[0]
-        return Table(X, y if classes is None else np.asarray(classes)[y], feature_names, label_names)
+        return Table(X, y if classes is None else np.asarray(classes)[y], feature_names, label_names, dropped)
     for (_, classes), i in zip(results, indices):
         if classes is not None:
             raise DatasetError(f"{path}: label column {names[i]!r} holds text; several label columns are "
                                "regression targets and must all be numbers")
-    return Table(X, np.column_stack([y.astype(np.float64) for y, _ in results]), feature_names, label_names)
+    return Table(X, np.column_stack([y.astype(np.float64) for y, _ in results]), feature_names, label_names, dropped)
 
 
 def load_csv(
@@ -307,6 +320,7 @@ def load_csv(
     delimiter: str | None = None,
     dtype: Any = np.float32,
     return_classes: bool = False,
+    missing: str = "error",
 ) -> tuple[Any, ...]:
     """``(X, y)`` from a CSV file (``(X, y, classes)`` with ``return_classes=True``).
 
@@ -314,21 +328,26 @@ def load_csv(
     ``None`` for features only (``y`` is then ``None``). ``header=None`` detects a header row
     (text above numbers); ``True``/``False`` say so. The delimiter (``,``, ``;`` or tab) is
     detected unless given. Ragged rows, non-numeric or empty feature cells and missing labels
-    raise ``DatasetError`` naming the line and column. Text labels become ``0, 1, ...`` in
-    sorted order; ``read_csv_table`` keeps them as written, with the column names.
+    raise ``DatasetError`` naming the line and column. ``missing="drop"`` leaves out every row
+    with a missing feature or label cell instead (empty, or one of ``MISSING_TOKENS``: ``NA``,
+    ``N/A``, ``nan``, ``null``, ``none``, ``?``); ``read_csv_table`` reports how many. Text
+    labels become ``0, 1, ...`` in sorted order; ``read_csv_table`` keeps them as written, with
+    the column names.
 
     >>> X, y = load_csv("iris.csv", label="species")  # doctest: +SKIP
     """
     check_label_arg(label)
     path = Path(path)
-    X, ys, *_ = _open_csv(path, None if label is None else [label], header, delimiter, dtype)
+    X, ys, *_ = _open_csv(path, None if label is None else [label], header, delimiter, dtype, missing=missing)
     y, classes = ys[0].result() if ys else (None, None)
     return (X, y, classes) if return_classes else (X, y)
 
 
 def _parse_table(rows: Iterable[tuple[int, list[str]]], names: list[str], label_indices: list[int],
-                 keep: list[int], path: Path, dtype: np.dtype) -> tuple[np.ndarray, list[_Labels]]:
-    """Features (columns ``keep``) and one ``_Labels`` per label column, parsed ``_CHUNK_CELLS`` cells at a time."""
+                 keep: list[int], path: Path, dtype: np.dtype,
+                 drop_missing: bool = False) -> tuple[np.ndarray, list[_Labels], int]:
+    """Features (columns ``keep``) and one ``_Labels`` per label column, parsed ``_CHUNK_CELLS``
+    cells at a time, and the number of rows left out for a missing cell (``drop_missing``)."""
     width = len(names)
     every = keep == list(range(width))  # all columns, in order: no per-row copy
     feature_names = [names[i] for i in keep]
@@ -338,6 +357,8 @@ def _parse_table(rows: Iterable[tuple[int, list[str]]], names: list[str], label_
     cells: list[list[str]] = []
     label_cells: list[list[str]] = [[] for _ in label_indices]
     lines: list[int] = []
+    used = keep + label_indices
+    dropped = 0
 
     def flush() -> None:
         parts.append(_parse_features(cells, lines, feature_names, path, dtype))
@@ -347,6 +368,9 @@ def _parse_table(rows: Iterable[tuple[int, list[str]]], names: list[str], label_
     for line, row in rows:
         if len(row) != width:
             raise DatasetError(f"{path}, line {line}: {len(row)} fields, expected {width} (ragged rows)")
+        if drop_missing and any(row[i].lower() in MISSING_TOKENS for i in used):
+            dropped += 1
+            continue
         cells.append(row if every else [row[i] for i in keep])
         for column, i in zip(label_cells, label_indices):
             column.append(row[i])
@@ -356,5 +380,7 @@ def _parse_table(rows: Iterable[tuple[int, list[str]]], names: list[str], label_
             cells, label_cells, lines = [], [[] for _ in label_indices], []
     if cells:
         flush()
+    if not parts:
+        raise DatasetError(f"{path}: every one of its {dropped} data rows has a missing cell; nothing is left")
     X = parts[0] if len(parts) == 1 else np.concatenate(parts)
-    return X, collectors
+    return X, collectors, dropped
