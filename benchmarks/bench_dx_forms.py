@@ -10,26 +10,55 @@ transposed one, each followed by the ReLU backward that reads the result (so the
 form pays for its column-major layout), at 1 and 2 BLAS threads. Nothing is asserted.
 """
 
-import numpy as np, time, threadpoolctl, sys, os
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import threadpoolctl
+
 DT = np.float64 if os.environ.get("DT") == "64" else np.float32
-rng = np.random.default_rng(0)
-def t(f, reps=100):
-    for _ in range(3): f()
-    ts = []
+SHAPES = [(1024, 1024), (512, 512), (784, 512), (128, 128), (64, 64), (1024, 10), (64, 10)]  # (k, n)
+BATCHES = (16, 32, 64, 256, 1024)
+
+
+def median_us(f, reps: int = 100) -> float:
+    for _ in range(3):
+        f()
+    times = []
     for _ in range(reps):
-        s = time.perf_counter(); f(); ts.append(time.perf_counter() - s)
-    return np.median(ts) * 1e6
-kern = threadpoolctl.threadpool_info()[0].get("architecture")
-print("kernels", kern)
-for (k, n) in [(1024, 1024), (512, 512), (784, 512), (128, 128), (64, 64), (1024, 10), (64, 10)]:
-    for m in (16, 32, 64, 256, 1024):
-        dz = rng.standard_normal((m, n), dtype=DT); W = rng.standard_normal((k, n), dtype=DT)
-        z = rng.standard_normal((m, k), dtype=DT); out = np.empty((m, k), DT)
-        dx = np.empty((m, k), DT); dxT = np.empty((k, m), DT)
-        row = []
-        for th in (1, 2):
-            with threadpoolctl.threadpool_limits(th, "blas"):
-                a = t(lambda: (np.matmul(dz, W.T, out=dx), np.multiply(dx, z > 0, out=out)))
-                b = t(lambda: (np.matmul(W, dz.T, out=dxT), np.multiply(dxT.T, z > 0, out=out)))
-                row.append(f"{th}t {a:6.0f} -> {b:6.0f} ({b/a:.2f})")
-        print(f"{m:5d}x{n}x{k}: " + "   ".join(row))
+        start = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times) * 1e6)
+
+
+def main() -> int:
+    rng = np.random.default_rng(0)
+    print("kernels", threadpoolctl.threadpool_info()[0].get("architecture"), "dtype", np.dtype(DT).name)
+    for k, n in SHAPES:
+        for m in BATCHES:
+            dz, w = rng.standard_normal((m, n)).astype(DT), rng.standard_normal((k, n)).astype(DT)
+            z, out = rng.standard_normal((m, k)).astype(DT), np.empty((m, k), DT)
+            dx, dx_t = np.empty((m, k), DT), np.empty((k, m), DT)
+
+            def usual(dz=dz, w=w, z=z, out=out, dx=dx):
+                np.matmul(dz, w.T, out=dx)
+                np.multiply(dx, z > 0, out=out)
+
+            def transposed(dz=dz, w=w, z=z, out=out, dx_t=dx_t):
+                np.matmul(w, dz.T, out=dx_t)
+                np.multiply(dx_t.T, z > 0, out=out)
+
+            row = []
+            for threads in (1, 2):
+                with threadpoolctl.threadpool_limits(threads, "blas"):
+                    a, b = median_us(usual), median_us(transposed)
+                row.append(f"{threads}t {a:6.0f} -> {b:6.0f} ({b / a:.2f})")
+            print(f"{m:5d}x{n}x{k}: " + "   ".join(row))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

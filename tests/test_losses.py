@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -125,3 +127,42 @@ def test_a_poisson_model_loads_without_importing_the_sklearn_package(tmp_path):
             "assert 'ffnn.sklearn' not in sys.modules; print(type(m.loss).__name__)")
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "HalfPoissonLogLink"
+
+
+# ---------------------------------------------------------------- robust regression losses
+@pytest.mark.parametrize("spec", ["mae", {"name": "huber", "delta": 0.7}])
+def test_robust_losses_match_pytorch_and_both_engines(spec):
+    torch = pytest.importorskip("torch")
+    import ffnn
+    from ffnn.autograd import Tensor
+
+    rng = np.random.default_rng(6)
+    p, y, w = rng.normal(size=(9, 3)), rng.normal(size=(9, 3)) * 2, rng.uniform(0.2, 2, 9)
+    loss = L.get(spec)
+    pt = torch.tensor(p, requires_grad=True)
+    if loss.name == "mae":
+        ref = torch.nn.functional.l1_loss(pt, torch.tensor(y))
+    else:
+        ref = torch.nn.functional.huber_loss(pt, torch.tensor(y), delta=0.7)
+    ref.backward()
+    assert loss.value(p, y) == pytest.approx(ref.item(), rel=1e-12)
+    np.testing.assert_allclose(loss.gradient(p, y), pt.grad.numpy(), rtol=1e-12, atol=1e-15)
+    for weights in (None, w):  # the autograd form equals the NumPy one, row weights included
+        t = Tensor(p, requires_grad=True)
+        value = loss.tensor_value(t, y, weights)
+        value.backward()
+        assert float(value.data) == pytest.approx(loss.value(p, y, weights), rel=1e-12)
+        np.testing.assert_allclose(t.grad, loss.gradient(p, y, weights), rtol=1e-12, atol=1e-15)
+    again = L.get(loss.get_config())
+    assert again.get_config() == loss.get_config()
+    m = ffnn.FFNN([3, 5, 2], ["tanh", "linear"], spec, seed=0, dtype="float64")
+    with warnings.catch_warnings():  # random targets: "not learning" may fire, not the point here
+        warnings.simplefilter("ignore", ffnn.TrainingWarning)
+        h = m.fit(rng.normal(size=(40, 3)), rng.normal(size=(40, 2)), epochs=3, batch_size=8, verbose=0)
+    assert len(h.history["loss"]) == 3 and np.isfinite(h.history["loss"]).all()
+    assert set(m.evaluate(rng.normal(size=(10, 3)), rng.normal(size=(10, 2)))) >= {"loss", "mae", "rmse", "r2"}
+
+
+def test_huber_refuses_a_bad_delta():
+    with pytest.raises(ValueError, match="delta must be a positive number"):
+        L.get({"name": "huber", "delta": 0})

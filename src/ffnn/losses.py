@@ -27,6 +27,7 @@ arithmetic is exact and stable (log-sum-exp, softplus) and the gradient collapse
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -40,6 +41,8 @@ __all__ = [
     "Loss",
     "MeanSquaredError",
     "HalfPoissonLogLink",
+    "MeanAbsoluteError",
+    "Huber",
     "BinaryCrossentropy",
     "CategoricalCrossentropy",
     "FusedHead",
@@ -120,6 +123,58 @@ class MeanSquaredError(Loss):
 
     def baseline(self, y):
         return float(np.mean(np.var(y, axis=0, dtype=np.float64)))  # predicting the mean
+
+
+@LOSSES.register("mae", "mean_absolute_error", "l1")
+class MeanAbsoluteError(Loss):
+    """``L = mean(|p - y|)`` over all elements (PyTorch's ``L1Loss``); ``dL/dp = sign(p - y) / (n k)``
+    (0 where ``p == y``). Robust to outlying targets: each one pulls with the same force."""
+
+    def value(self, p, y, weights=None):
+        return float(np.mean(np.abs(p - y) * _rows(weights)))
+
+    def gradient(self, p, y, weights=None):
+        return np.sign(p - y) * (1.0 / p.size) * _rows(weights)
+
+    def tensor_value(self, p, y, weights=None):
+        d = (p - y).abs()
+        return (d * _rows(weights)).mean() if weights is not None else d.mean()
+
+    def baseline(self, y):
+        y = np.asarray(y, dtype=np.float64)
+        return float(np.mean(np.abs(y - np.median(y, axis=0))))  # predicting the median
+
+
+@LOSSES.register("huber", "smooth_l1")
+class Huber(Loss):
+    """Huber loss (PyTorch's ``HuberLoss``): per element ``0.5 d^2`` where ``|d| <= delta``, else
+    ``delta (|d| - 0.5 delta)``, with ``d = p - y``; the mean over all elements. Squared near the
+    target, absolute far from it; ``dL/dp = clip(d, -delta, delta) / (n k)``."""
+
+    def __init__(self, delta: float = 1.0) -> None:
+        delta = float(delta)
+        if not (delta > 0 and math.isfinite(delta)):
+            raise ValueError(f"huber delta must be a positive number, got {delta!r}")
+        self.delta = delta
+
+    def _terms(self, d):
+        a = np.abs(d)
+        return np.where(a <= self.delta, 0.5 * d * d, self.delta * (a - 0.5 * self.delta))
+
+    def value(self, p, y, weights=None):
+        return float(np.mean(self._terms(p - y) * _rows(weights)))
+
+    def gradient(self, p, y, weights=None):
+        return np.clip(p - y, -self.delta, self.delta) * (1.0 / p.size) * _rows(weights)
+
+    def tensor_value(self, p, y, weights=None):
+        d = p - y
+        a = d.abs()
+        terms = (d * d * 0.5).where(a.data <= self.delta, (a - 0.5 * self.delta) * self.delta)
+        return (terms * _rows(weights)).mean() if weights is not None else terms.mean()
+
+    def get_config(self):
+        return {"name": self.name, "delta": self.delta}
 
 
 @LOSSES.register("binary_crossentropy", "bce", "binary_cross_entropy")

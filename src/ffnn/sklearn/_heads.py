@@ -21,8 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from ..losses import HalfPoissonLogLink
 
 __all__ = ["Head", "HalfPoissonLogLink", "classifier_head", "regressor_head"]
