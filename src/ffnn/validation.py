@@ -116,35 +116,32 @@ def check_inputs(
     arr = _numeric_array(X, name)
     if arr.ndim == 1 and n_features == 1:
         arr = arr.reshape(-1, 1)
-    if arr.ndim != 2:
-        hint = " (a single sample? use X.reshape(1, -1))" if arr.ndim == 1 else ""
-        raise ValueError(f"{name} must be 2-D, shaped (n_samples, {n_features}), got shape {arr.shape}{hint}")
-    if arr.shape[1] != n_features:
-        raise ValueError(
-            f"{name} has {arr.shape[1]} features per sample but the network's input layer has "
-            f"{n_features} (layer_sizes[0]); got shape {arr.shape}"
-        )
-    if arr.shape[0] == 0:
-        raise ValueError(f"{name} has no samples (shape {arr.shape})")
+    _check_input_shape(arr.shape, n_features, name)
     out = _as_dtype(arr, dtype)
     if check_values:
         check_finite(out, name, original=arr)
     return out
 
 
+def _check_input_shape(shape: tuple[int, ...], n_features: int, name: str) -> None:
+    """2-D, ``n_features`` columns, at least one row: the shape every input to a network needs."""
+    if len(shape) != 2:
+        hint = " (a single sample? use X.reshape(1, -1))" if len(shape) == 1 else ""
+        raise ValueError(f"{name} must be 2-D, shaped (n_samples, {n_features}), got shape {shape}{hint}")
+    if shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {shape[1]} features per sample but the network's input layer has "
+            f"{n_features} (layer_sizes[0]); got shape {shape}"
+        )
+    if shape[0] == 0:
+        raise ValueError(f"{name} has no samples (shape {shape})")
+
+
 def _check_sparse_inputs(X: Any, n_features: int, dtype: np.dtype, name: str, check_values: bool) -> Any:
     """A SciPy sparse ``X`` as CSR of ``dtype`` (cheap row batches; never densified), checked
     like a dense one: 2-D, ``n_features`` columns, rows, real numbers, and (after the cast)
     finite stored values."""
-    if X.ndim != 2:
-        raise ValueError(f"{name} must be 2-D, shaped (n_samples, {n_features}), got a sparse shape {X.shape}")
-    if X.shape[1] != n_features:
-        raise ValueError(
-            f"{name} has {X.shape[1]} features per sample but the network's input layer has "
-            f"{n_features} (layer_sizes[0]); got shape {X.shape}"
-        )
-    if X.shape[0] == 0:
-        raise ValueError(f"{name} has no samples (shape {X.shape})")
+    _check_input_shape(X.shape, n_features, name)
     if X.dtype == object or not (np.issubdtype(X.dtype, np.number) or X.dtype == bool) or np.iscomplexobj(X.data):
         raise TypeError(f"{name} must hold real numbers, got a sparse matrix of dtype {X.dtype}")
     with np.errstate(over="ignore", invalid="ignore"):
