@@ -95,8 +95,8 @@ def test_poisson_loss_lives_in_the_core_with_both_engines_and_a_baseline():
     from ffnn.autograd import Tensor
 
     rng = np.random.default_rng(4)
-    loss = L.get("poisson")
-    assert isinstance(loss, L.HalfPoissonLogLink) and L.get("half_poisson_log_link").name == loss.name
+    loss = L.get("half_poisson_log_link")
+    assert isinstance(loss, L.HalfPoissonLogLink) and L.get("sklearn_poisson").name == loss.name
     z, y, w = rng.normal(size=(6, 2)), rng.poisson(2.0, (6, 2)).astype(float), rng.uniform(0.5, 2, 6)
     y[0, 0] = 0.0  # 0 log 0 = 0
     for weights in (None, w):

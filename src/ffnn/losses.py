@@ -233,14 +233,17 @@ class CategoricalCrossentropy(Loss):
         return float(-np.sum(nonzero * np.log(nonzero)))
 
 
-@LOSSES.register("half_poisson_log_link", "sklearn_poisson", "poisson")
+@LOSSES.register("half_poisson_log_link", "sklearn_poisson")
 class HalfPoissonLogLink(Loss):
     """Half the Poisson deviance of ``mu = exp(z)``, computed from the network output ``z``.
 
     ``L = (1/n) sum_i w_i sum_j (exp(z_ij) - y_ij z_ij + y_ij log y_ij - y_ij)`` (0 log 0 = 0),
     scikit-learn's ``loss="poisson"``; ``dL/dz = w (exp(z) - y) / n``. Working on ``z`` (a
-    linear output holding the log-mean) keeps it exact where ``mu`` underflows; the prediction
-    is ``exp(z)`` (``ffnn.sklearn.FFNNRegressor`` returns it). For counts and rates, ``y >= 0``.
+    linear output holding the log-mean) keeps it exact where ``mu`` underflows. It is the loss
+    of ``ffnn.sklearn.FFNNRegressor(loss="poisson")``, whose ``predict`` returns ``exp(z)`` and
+    which checks ``y >= 0``; it lives here so that such models load anywhere. An ``FFNN``
+    trained with it directly predicts the log-mean ``z``, and its targets must be counts (not
+    standardised).
     """
 
     def value(self, p, y, weights=None):
