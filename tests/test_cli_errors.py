@@ -247,3 +247,8 @@ def test_a_good_run_still_writes_everything(capsys, data, tmp_path):
     assert main(["predict", str(tmp_path / "new" / "m.npz"), "--input", str(data), "--label", "y",
                  "--out", str(tmp_path / "p" / "classes.npy")]) == 0
     assert np.load(tmp_path / "p" / "classes.npy").shape == (30,)
+
+
+def test_the_estimators_poisson_loss_is_not_offered_on_the_command_line(capsys, data, no_training):
+    _fails(capsys, _train(data, "--loss", "half_poisson_log_link"),
+           r"--loss: 'half_poisson_log_link' is the loss of ffnn.sklearn.FFNNRegressor\(loss='poisson'\)")

@@ -31,5 +31,10 @@ def check_names(activations: Sequence[str] | None = None, loss: str | None = Non
         check_name(ACTIVATIONS, name, "--activations")
     if loss is not None:
         check_name(LOSSES, loss, "--loss")
+        if LOSSES.get_class(loss).__name__ == "HalfPoissonLogLink":
+            raise ValueError(
+                f"--loss: {loss!r} is the loss of ffnn.sklearn.FFNNRegressor(loss='poisson'), whose network "
+                "outputs log-means; train Poisson counts with that estimator (here: mse, mae or huber)"
+            )
     if init is not None:
         check_name(INITIALIZERS, init, "--init")
