@@ -37,15 +37,17 @@ import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import traceback
 import warnings
 from pathlib import Path
 
 import numpy as np
+from blas_env import restart_with_numpy_kernels  # benchmarks/, beside this script
+from markdown_section import replace_section
+from torch_reference import build_mlp, train_epochs
+from worker_pipe import WorkerProcess, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZES = (784, 64, 64, 10)
@@ -167,25 +169,8 @@ class TorchRunner:
         self.variants, self.skipped = {"torch": {}}, {}
 
     def train(self, variant, batch_size, epochs):
-        torch, nn = self.torch, self.torch.nn
-        torch.manual_seed(0)
-        layers = []
-        for i, (n_in, n_out) in enumerate(zip(SIZES, SIZES[1:])):
-            layers.append(nn.Linear(n_in, n_out))
-            if i < len(SIZES) - 2:
-                layers.append(nn.ReLU())
-        model = nn.Sequential(*layers)
-        opt = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=0.0)
-        loss_fn = nn.CrossEntropyLoss()  # softmax + cross-entropy from the logits, batch mean
-        n = len(self.X)
-        for _ in range(epochs):
-            order = torch.randperm(n)  # shuffle an index, gather each batch
-            for start in range(0, n, batch_size):
-                idx = order[start : start + batch_size]
-                opt.zero_grad()
-                loss = loss_fn(model(self.X[idx]), self.y[idx])
-                loss.backward()
-                opt.step()
+        model = build_mlp(self.torch, list(SIZES))
+        train_epochs(self.torch, model, self.X, self.y, batch_size, epochs, LEARNING_RATE)
         return model
 
     def predict_proba(self, variant, model, X):
@@ -200,25 +185,10 @@ RUNNERS = {"ffnn": FfnnRunner, "sklearn": SklearnRunner, "torch": TorchRunner}
 
 
 def worker(framework: str, data_dir: str) -> None:
-    """Answer JSON jobs from stdin, one per line, on stdout: the child side of the benchmark."""
-    out = sys.stdout
-    sys.stdout = sys.stderr  # nothing but answers on the pipe
+    """The child side of the benchmark: answer JSON jobs from stdin (``worker_pipe.serve``)."""
     data = {k: np.load(Path(data_dir) / f"{k}.npy") for k in ("X_train", "y_train", "X_test", "y_test")}
-    try:
-        runner = RUNNERS[framework](data)
-    except ImportError as err:
-        out.write(json.dumps({"unavailable": f"{type(err).__name__}: {err}"}) + "\n")
-        out.flush()
-        return
     last_model = {}
-    for line in sys.stdin:
-        job = json.loads(line)
-        try:
-            answer = _do_job(runner, job, data, last_model)
-        except Exception:  # noqa: BLE001 -- report, keep serving
-            answer = {"error": traceback.format_exc()}
-        out.write(json.dumps(answer) + "\n")
-        out.flush()
+    serve(lambda: RUNNERS[framework](data), lambda runner, job: _do_job(runner, job, data, last_model))
 
 
 def _do_job(runner, job, data, last_model):
@@ -261,37 +231,6 @@ def _do_job(runner, job, data, last_model):
             times.append(time.perf_counter() - start)
         return {"accuracy": accuracy, "samples_per_second": len(X) / min(times)}
     raise ValueError(f"unknown job {kind!r}")
-
-
-class Worker:
-    """The parent's handle on one worker process."""
-
-    def __init__(self, framework: str, data_dir: str) -> None:
-        self.framework = framework
-        self.proc = subprocess.Popen(
-            [sys.executable, __file__, "--worker", framework, "--data-dir", data_dir],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
-        )
-        self.unavailable = None
-        hello = self.ask({"job": "hello"})
-        if "unavailable" in hello or "error" in hello:
-            self.unavailable = hello.get("unavailable") or hello["error"].strip().splitlines()[-1]
-            self.info = {}
-        else:
-            self.info = hello
-
-    def ask(self, job: dict) -> dict:
-        if self.proc.poll() is not None:
-            return {"unavailable": f"worker exited with code {self.proc.returncode}"}
-        self.proc.stdin.write(json.dumps(job) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        return json.loads(line) if line else {"unavailable": "worker exited"}
-
-    def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        self.proc.wait(timeout=60)
 
 
 # ---------------------------------------------------------------------------- matrix products
@@ -371,7 +310,7 @@ def run(args) -> dict:
         for key, arr in data.items():
             np.save(Path(tmp) / f"{key}.npy", np.ascontiguousarray(arr))
         del data, X_train, y_train, X_test, y_test
-        workers = {fw: Worker(fw, tmp) for fw in args.frameworks}
+        workers = {fw: WorkerProcess(__file__, fw, tmp) for fw in args.frameworks}
         try:
             result.update(_measure(args, workers, n_train))
         finally:
@@ -484,15 +423,8 @@ def describe(result: dict) -> str:
 
 
 def write_markdown(path: Path, text: str) -> None:
-    """Replace the text between the bench markers in ``path`` (or append it with markers)."""
-    start, end = "<!-- bench_compare:start -->", "<!-- bench_compare:end -->"
-    block = f"{start}\n{text}\n{end}"
-    old = path.read_text() if path.exists() else ""
-    if start in old and end in old:
-        new = old[: old.index(start)] + block + old[old.index(end) + len(end):]
-    else:
-        new = old + ("\n" if old else "") + block + "\n"
-    path.write_text(new)
+    """Replace the text between the bench_compare markers in ``path`` (or append it with markers)."""
+    replace_section(path, "bench_compare", text)
 
 
 def parse_args(argv=None):
@@ -534,8 +466,6 @@ def main(argv=None) -> int:
         worker(args.worker, args.data_dir)
         return 0
     if args.numpy_kernels:
-        from blas_env import restart_with_numpy_kernels
-
         restart_with_numpy_kernels(__file__, argv)
     result = run(args)
     text = table(result) + "\n\n" + describe(result)

@@ -44,15 +44,17 @@ import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import traceback
 import warnings
 from pathlib import Path
 
 import numpy as np
+from blas_env import restart_with_numpy_kernels  # benchmarks/, beside this script
+from markdown_section import replace_section
+from torch_reference import build_mlp, train_epochs
+from worker_pipe import WorkerProcess, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 N_INPUT, N_CLASSES = 784, 10
@@ -121,25 +123,11 @@ class TorchRunner:
         self.torch, self.X, self.y = torch, torch.from_numpy(X), torch.from_numpy(y).long()
 
     def train(self, sizes, batch_size, epochs, threads, fixed):
-        torch, nn = self.torch, self.torch.nn
+        torch = self.torch
         torch.set_num_threads(threads or _cores())
-        torch.manual_seed(0)
-        layers = []
-        for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
-            layers.append(nn.Linear(n_in, n_out))
-            if i < len(sizes) - 2:
-                layers.append(nn.ReLU())
-        model = nn.Sequential(*layers)
-        opt = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE, momentum=0.0)
-        loss_fn = nn.CrossEntropyLoss()  # softmax + cross-entropy from the logits, batch mean
-        n, start = len(self.X), time.perf_counter()
-        for _ in range(epochs):
-            order = torch.randperm(n)  # shuffle an index, gather each batch
-            for s in range(0, n, batch_size):
-                idx = order[s : s + batch_size]
-                opt.zero_grad()
-                loss_fn(model(self.X[idx]), self.y[idx]).backward()
-                opt.step()
+        model = build_mlp(torch, sizes)
+        start = time.perf_counter()
+        train_epochs(torch, model, self.X, self.y, batch_size, epochs, LEARNING_RATE)
         return time.perf_counter() - start, torch.get_num_threads()
 
     def versions(self):
@@ -180,23 +168,9 @@ RUNNERS = {"ffnn": FfnnRunner, "torch": TorchRunner, "sklearn": SklearnRunner}
 
 
 def worker(framework: str, data_dir: str) -> None:
-    """Answer JSON jobs from stdin, one per line, on stdout: the child side of the benchmark."""
-    out, sys.stdout = sys.stdout, sys.stderr  # nothing but answers on the pipe
+    """The child side of the benchmark: answer JSON jobs from stdin (``worker_pipe.serve``)."""
     X, y = np.load(Path(data_dir) / "X.npy"), np.load(Path(data_dir) / "y.npy")
-    try:
-        runner = RUNNERS[framework](X, y)
-    except ImportError as err:
-        out.write(json.dumps({"unavailable": f"{type(err).__name__}: {err}"}) + "\n")
-        out.flush()
-        return
-    for line in sys.stdin:
-        job = json.loads(line)
-        try:
-            answer = _do_job(runner, job)
-        except Exception:  # noqa: BLE001 -- report, keep serving
-            answer = {"error": traceback.format_exc()}
-        out.write(json.dumps(answer) + "\n")
-        out.flush()
+    serve(lambda: RUNNERS[framework](X, y), _do_job)
 
 
 def _do_job(runner, job: dict) -> dict:
@@ -213,31 +187,6 @@ def _do_job(runner, job: dict) -> dict:
         seconds, used = runner.train(job["sizes"], job["batch_size"], job["epochs"], job["threads"], job["fixed"])
         return {"seconds_per_epoch": seconds / job["epochs"], "threads_used": used}
     raise ValueError(f"unknown job {job['job']!r}")
-
-
-class Worker:
-    """The parent's handle on one worker process."""
-
-    def __init__(self, framework: str, data_dir: str) -> None:
-        self.framework = framework
-        self.proc = subprocess.Popen([sys.executable, __file__, "--worker", framework, "--data-dir", data_dir],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
-        hello = self.ask({"job": "hello"})
-        self.unavailable = hello.get("unavailable") or (hello["error"].strip().splitlines()[-1] if "error" in hello else None)
-        self.info = {} if self.unavailable else hello
-
-    def ask(self, job: dict) -> dict:
-        if self.proc.poll() is not None:
-            return {"unavailable": f"worker exited with code {self.proc.returncode}"}
-        self.proc.stdin.write(json.dumps(job) + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        return json.loads(line) if line else {"unavailable": "worker exited"}
-
-    def close(self) -> None:
-        if self.proc.stdin:
-            self.proc.stdin.close()
-        self.proc.wait(timeout=120)
 
 
 # ---------------------------------------------------------------------------- the floor
@@ -309,7 +258,7 @@ def run(args) -> dict:
     with tempfile.TemporaryDirectory(prefix="ffnn-grid-") as tmp:
         np.save(Path(tmp) / "X.npy", X)
         np.save(Path(tmp) / "y.npy", y)
-        workers = {fw: Worker(fw, tmp) for fw in args.frameworks}
+        workers = {fw: WorkerProcess(__file__, fw, tmp) for fw in args.frameworks}
         try:
             result.update(measure(args, workers, cells, len(X)))
         finally:
@@ -527,14 +476,7 @@ def heatmap(result: dict, path: Path) -> None:
 
 def write_markdown(path: Path, text: str) -> None:
     """Replace the text between the bench_grid markers in ``path`` (or append it with markers)."""
-    start, end = "<!-- bench_grid:start -->", "<!-- bench_grid:end -->"
-    block = f"{start}\n{text}\n{end}"
-    old = path.read_text() if path.exists() else ""
-    if start in old and end in old:
-        new = old[: old.index(start)] + block + old[old.index(end) + len(end):]
-    else:
-        new = old + ("\n" if old else "") + block + "\n"
-    path.write_text(new)
+    replace_section(path, "bench_grid", text)
 
 
 def _ints(text: str) -> list[int]:
@@ -584,8 +526,6 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.numpy_kernels and not args.worker:
-        from blas_env import restart_with_numpy_kernels
-
         restart_with_numpy_kernels(__file__, argv)
     if args.worker:
         worker(args.worker, args.data_dir)

@@ -33,3 +33,25 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     """max |a - b| / max(|a|, |b|, tiny): one number for a whole gradient."""
     scale = max(np.abs(a).max(initial=0), np.abs(b).max(initial=0), 1e-12)
     return float(np.abs(a - b).max(initial=0) / scale)
+
+
+def accepted_pairings() -> list[tuple[str, str, int]]:
+    """Every (output activation, loss, n_out) that FFNN accepts, found by asking it."""
+    import warnings
+
+    import ffnn
+    from ffnn import activations as A
+    from ffnn import losses as L
+
+    found = []
+    for out_act in A.ACTIVATIONS.names():
+        for loss in L.LOSSES.names():
+            for n_out in (1, 3):
+                try:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("error")  # e.g. softmax over one unit: not a pairing
+                        ffnn.FFNN([2, n_out], [out_act], loss)
+                except (ValueError, UserWarning):
+                    continue
+                found.append((out_act, loss, n_out))
+    return found

@@ -4,36 +4,19 @@ activation and loss pairing, and the pages it writes."""
 from __future__ import annotations
 
 import argparse
-import warnings
 
 import numpy as np
 import pytest
 
 import ffnn
+from conftest import accepted_pairings
 from ffnn import activations as A
-from ffnn import losses as L
 from ffnn.explain import backprop
 
 HIDDEN = A.ACTIVATIONS.names() + [A.Step(straight_through=True), A.BipolarStep(straight_through=True)]
 
 
-def _accepted_pairings():
-    """Every (output activation, loss, n_out) that FFNN accepts, found by asking it."""
-    found = []
-    for out_act in A.ACTIVATIONS.names():
-        for loss in L.LOSSES.names():
-            for n_out in (1, 3):
-                try:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("error")  # e.g. softmax over one unit: not a pairing
-                        ffnn.FFNN([2, n_out], [out_act], loss)
-                except (ValueError, UserWarning):
-                    continue
-                found.append((out_act, loss, n_out))
-    return found
-
-
-PAIRINGS = _accepted_pairings()
+PAIRINGS = accepted_pairings()
 
 
 def _targets(loss: str, rng, n: int, k: int):
