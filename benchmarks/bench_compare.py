@@ -34,7 +34,6 @@ import datetime
 import gc
 import json
 import os
-import platform
 import re
 import statistics
 import sys
@@ -45,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 from blas_env import restart_with_numpy_kernels  # benchmarks/, beside this script
+from machine_info import machine
 from markdown_section import replace_section
 from torch_reference import build_mlp, train_epochs
 from worker_pipe import WorkerProcess, serve
@@ -276,23 +276,6 @@ def matmul_rate(batch_size: int, n_samples: int, seconds: float = 0.4) -> dict:
 
 
 # ---------------------------------------------------------------------------- the run
-def machine() -> dict:
-    cpu = "unknown"
-    try:
-        m = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
-        cpu = m.group(1).strip() if m else cpu
-    except OSError:
-        pass
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cores = os.cpu_count()
-    try:
-        load = os.getloadavg()
-    except OSError:
-        load = None
-    return {"cpu": cpu, "cores": cores, "platform": platform.platform(), "python": platform.python_version(),
-            "numpy": np.__version__, "loadavg_at_start": load}
 
 
 def run(args) -> dict:

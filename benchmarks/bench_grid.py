@@ -41,8 +41,6 @@ import itertools
 import json
 import math
 import os
-import platform
-import re
 import statistics
 import sys
 import tempfile
@@ -52,6 +50,7 @@ from pathlib import Path
 
 import numpy as np
 from blas_env import restart_with_numpy_kernels  # benchmarks/, beside this script
+from machine_info import cores, machine
 from markdown_section import replace_section
 from torch_reference import build_mlp, train_epochs
 from worker_pipe import WorkerProcess, serve
@@ -66,11 +65,6 @@ TARGETS = {"torch": 0.8, "sklearn": 0.5}  # the issue's: ffnn <= 0.8x PyTorch an
 
 def sizes_of(width: int, depth: int) -> list[int]:
     return [N_INPUT, *([width] * depth), N_CLASSES]
-
-
-def _cores() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
 
 # ---------------------------------------------------------------------------- the workers
 class FfnnRunner:
@@ -124,7 +118,7 @@ class TorchRunner:
 
     def train(self, sizes, batch_size, epochs, threads, fixed):
         torch = self.torch
-        torch.set_num_threads(threads or _cores())
+        torch.set_num_threads(threads or cores())
         model = build_mlp(torch, sizes)
         start = time.perf_counter()
         train_epochs(torch, model, self.X, self.y, batch_size, epochs, LEARNING_RATE)
@@ -211,7 +205,7 @@ def floor_seconds(sizes: list[int], batch_size: int, n_samples: int, budget: flo
     ops = step_products(sizes, batch_size, np.random.default_rng(0))
     steps = math.ceil(n_samples / batch_size)
     per_threads = {}
-    for threads in sorted({1, _cores()}):
+    for threads in sorted({1, cores()}):
         with threadpool_limits(threads, user_api="blas"):
             for a, b, c in ops:  # warm up
                 np.matmul(a, b, out=c)
@@ -226,21 +220,6 @@ def floor_seconds(sizes: list[int], batch_size: int, n_samples: int, budget: flo
 
 
 # ---------------------------------------------------------------------------- the run
-def machine() -> dict:
-    cpu = "unknown"
-    try:
-        m = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
-        cpu = m.group(1).strip() if m else cpu
-    except OSError:
-        pass
-    try:
-        load = os.getloadavg()
-    except OSError:
-        load = None
-    return {"cpu": cpu, "cores": _cores(), "platform": platform.platform(), "python": platform.python_version(),
-            "numpy": np.__version__, "loadavg_at_start": load,
-            # the machine's environment may force OpenBLAS kernels (see docs/performance.md, "BLAS kernels")
-            "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS_")}}
 
 
 def run(args) -> dict:
