@@ -25,13 +25,13 @@ def check_names(activations: Sequence[str] | None = None, loss: str | None = Non
     """Every name that the ``train`` options give exists."""
     from ..activations import ACTIVATIONS
     from ..initializers import INITIALIZERS
-    from ..losses import LOSSES
+    from ..losses import LOSSES, HalfPoissonLogLink
 
     for name in activations or ():
         check_name(ACTIVATIONS, name, "--activations")
     if loss is not None:
         check_name(LOSSES, loss, "--loss")
-        if LOSSES.get_class(loss).__name__ == "HalfPoissonLogLink":
+        if issubclass(LOSSES.get_class(loss), HalfPoissonLogLink):  # its outputs are log-means, not predictions
             raise ValueError(
                 f"--loss: {loss!r} is the loss of ffnn.sklearn.FFNNRegressor(loss='poisson'), whose network "
                 "outputs log-means; train Poisson counts with that estimator (here: mse, mae or huber)"
